@@ -1,0 +1,77 @@
+/**
+ * Herald's error catalogue. Every error the API can answer with is a class here with a stable
+ * `code` and its HTTP status; `api/error-handler.ts` maps them to responses in one place.
+ * `docs/errors.md` lists them, and a test keeps the two in step.
+ */
+export abstract class HeraldError extends Error {
+  abstract readonly code: string;
+  abstract readonly status: number;
+  readonly field: string | undefined;
+
+  constructor(message: string, options: { field?: string; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = new.target.name;
+    this.field = options.field;
+  }
+}
+
+/** Malformed or invalid input; `field` names the offending field. */
+export class ValidationError extends HeraldError {
+  readonly code = 'invalid_request';
+  readonly status = 400;
+}
+
+export class MalformedJsonError extends HeraldError {
+  readonly code = 'malformed_json';
+  readonly status = 400;
+}
+
+export class UnauthorizedError extends HeraldError {
+  readonly code = 'unauthorized';
+  readonly status = 401;
+}
+
+/** Also answered for resources of another organization, so their existence is never revealed. */
+export class NotFoundError extends HeraldError {
+  readonly code = 'not_found';
+  readonly status = 404;
+}
+
+export class ConflictError extends HeraldError {
+  readonly code = 'conflict';
+  readonly status = 409;
+}
+
+export class PayloadTooLargeError extends HeraldError {
+  readonly code = 'payload_too_large';
+  readonly status = 413;
+}
+
+export class UnknownEventTypeError extends HeraldError {
+  readonly code = 'unknown_event_type';
+  readonly status = 422;
+}
+
+/** The payload does not match its event type's JSON Schema. */
+export class InvalidPayloadError extends HeraldError {
+  readonly code = 'invalid_payload';
+  readonly status = 422;
+}
+
+/** A bad command-line flag, environment variable or config value. */
+export class ConfigError extends HeraldError {
+  readonly code = 'invalid_config';
+  readonly status = 500;
+}
+
+export const ERROR_CLASSES = [
+  ValidationError,
+  MalformedJsonError,
+  UnauthorizedError,
+  NotFoundError,
+  ConflictError,
+  PayloadTooLargeError,
+  UnknownEventTypeError,
+  InvalidPayloadError,
+  ConfigError,
+] as const;
