@@ -1,0 +1,106 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { ClaimedDelivery, ClaimOptions } from '../store.js';
+
+/**
+ * Leasing due deliveries on SQLite. One process owns the file, and a write transaction
+ * (`BEGIN IMMEDIATE`) serializes claimers, so no row locking is needed here.
+ *
+ * A lease is written into `next_attempt_at` itself (set to the lease expiry), so "due" is the single
+ * indexed condition `status = 'pending' AND next_attempt_at <= now`: a delivery whose dispatcher died
+ * becomes due again when its lease runs out, with no sweeper. The attempt is counted when claimed;
+ * recording the attempt is fenced on (lease owner, attempt count).
+ *
+ * Fairness: each enabled endpoint is probed on its own index range, up to its free concurrency
+ * (`perEndpointLimit` minus live leases), starting from a rotating offset — so one endpoint's backlog
+ * cannot fill every batch.
+ */
+export class SqliteClaimer {
+  private readonly liveLeases: Statement<[number]>;
+  private readonly enabledEndpoints: Statement<[]>;
+  private readonly dueForEndpoint: Statement<[string, number, number]>;
+  private readonly lease: Statement<[string, number, number, number, string]>;
+  private readonly event: Statement<[string]>;
+  private readonly secrets: Statement<[string, number]>;
+  private rotation = 0;
+
+  constructor(private readonly db: Database) {
+    this.liveLeases = db.prepare(
+      `SELECT endpoint_id, count(*) AS n FROM deliveries
+       WHERE lease_owner IS NOT NULL AND status = 'pending' AND lease_expires_at > ?
+       GROUP BY endpoint_id`,
+    );
+    this.enabledEndpoints = db.prepare(
+      'SELECT id, url, signature_scheme FROM endpoints WHERE enabled = 1 ORDER BY id',
+    );
+    this.dueForEndpoint = db.prepare(
+      `SELECT id FROM deliveries
+       WHERE endpoint_id = ? AND status = 'pending' AND next_attempt_at <= ?
+       ORDER BY next_attempt_at LIMIT ?`,
+    );
+    this.lease = db.prepare(
+      `UPDATE deliveries
+       SET lease_owner = ?, lease_expires_at = ?, next_attempt_at = ?, attempt_count = attempt_count + 1,
+           updated_at = ?
+       WHERE id = ?
+       RETURNING id, organization_id, endpoint_id, event_id, event_type, attempt_count`,
+    );
+    this.event = db.prepare('SELECT payload FROM events WHERE id = ?');
+    this.secrets = db.prepare(
+      `SELECT secret FROM endpoint_secrets
+       WHERE endpoint_id = ? AND (expires_at IS NULL OR expires_at > ?)
+       ORDER BY seq DESC`,
+    );
+  }
+
+  claim(options: ClaimOptions): ClaimedDelivery[] {
+    return this.db.transaction(() => this.claimInTransaction(options)).immediate();
+  }
+
+  private claimInTransaction({ leaseOwner, limit, leaseMs, now, perEndpointLimit }: ClaimOptions): ClaimedDelivery[] {
+    if (limit <= 0) return [];
+    const leased = new Map<string, number>();
+    for (const row of this.liveLeases.all(now) as Array<{ endpoint_id: string; n: number }>) {
+      leased.set(row.endpoint_id, row.n);
+    }
+    const endpoints = this.enabledEndpoints.all() as Array<{ id: string; url: string; signature_scheme: string }>;
+    const leaseExpiresAt = now + leaseMs;
+    const claimed: ClaimedDelivery[] = [];
+    const start = endpoints.length === 0 ? 0 : this.rotation++ % endpoints.length;
+
+    for (let i = 0; i < endpoints.length && claimed.length < limit; i++) {
+      const endpoint = endpoints[(start + i) % endpoints.length]!;
+      const free = Math.min(perEndpointLimit - (leased.get(endpoint.id) ?? 0), limit - claimed.length);
+      if (free <= 0) continue;
+      const due = this.dueForEndpoint.all(endpoint.id, now, free) as Array<{ id: string }>;
+      if (due.length === 0) continue;
+      const secrets = (this.secrets.all(endpoint.id, now) as Array<{ secret: string }>).map((r) => r.secret);
+      for (const { id } of due) {
+        const row = this.lease.get(leaseOwner, leaseExpiresAt, leaseExpiresAt, now, id) as LeasedRow;
+        const event = this.event.get(row.event_id) as { payload: string };
+        claimed.push({
+          deliveryId: row.id,
+          organizationId: row.organization_id,
+          endpointId: row.endpoint_id,
+          url: endpoint.url,
+          signatureScheme: endpoint.signature_scheme as ClaimedDelivery['signatureScheme'],
+          secrets,
+          eventId: row.event_id,
+          eventType: row.event_type,
+          payloadJson: event.payload,
+          attempt: row.attempt_count,
+          leaseExpiresAt,
+        });
+      }
+    }
+    return claimed;
+  }
+}
+
+interface LeasedRow {
+  id: string;
+  organization_id: string;
+  endpoint_id: string;
+  event_id: string;
+  event_type: string;
+  attempt_count: number;
+}

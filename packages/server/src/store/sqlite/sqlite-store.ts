@@ -1,0 +1,494 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
+import { uuidv7 } from '../../ids.js';
+import type {
+  ApiKey,
+  Attempt,
+  AttemptRecord,
+  ClaimedDelivery,
+  ClaimOptions,
+  Delivery,
+  DeliveryFilter,
+  Endpoint,
+  EndpointPatch,
+  EndpointSecret,
+  EndpointStats,
+  Event,
+  EventFilter,
+  NewEndpoint,
+  NewEvent,
+  Organization,
+  Page,
+  PublishResult,
+  Store,
+} from '../store.js';
+import { subscribes } from '../subscription.js';
+import { SqliteClaimer } from './claim.js';
+import { migrate } from './migrations.js';
+import {
+  DELIVERY_COLUMNS,
+  toAttempt,
+  toDelivery,
+  toEndpoint,
+  toEvent,
+  type AttemptRow,
+  type DeliveryRow,
+  type EndpointRow,
+  type EventRow,
+} from './rows.js';
+
+/**
+ * Opens (creating if needed) a SQLite database in WAL mode and brings its schema up to date.
+ * `synchronous = FULL` makes every commit durable before it returns; the publish path batches
+ * concurrent events into one transaction so that fsync is paid once per batch, not per event.
+ */
+export async function openSqliteStore(path: string): Promise<Store> {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new BetterSqlite3(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  return new SqliteStore(db);
+}
+
+type Listener = () => void;
+
+export class SqliteStore implements Store {
+  private readonly claimer: SqliteClaimer;
+  private readonly listeners = new Set<Listener>();
+  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+
+  constructor(private readonly db: Database) {
+    migrate(db);
+    this.claimer = new SqliteClaimer(db);
+  }
+
+  async migrate(): Promise<void> {
+    migrate(this.db);
+  }
+
+  async close(): Promise<void> {
+    this.listeners.clear();
+    if (this.db.open) this.db.close();
+  }
+
+  async createOrganization(org: Organization): Promise<void> {
+    this.db
+      .prepare('INSERT INTO organizations (id, name, created_at) VALUES (?, ?, ?)')
+      .run(org.id, org.name, org.createdAt);
+  }
+
+  async getOrganization(id: string): Promise<Organization | null> {
+    const row = this.db.prepare('SELECT id, name, created_at FROM organizations WHERE id = ?').get(id) as
+      | { id: string; name: string; created_at: number }
+      | undefined;
+    return row ? { id: row.id, name: row.name, createdAt: row.created_at } : null;
+  }
+
+  async countOrganizations(): Promise<number> {
+    return (this.db.prepare('SELECT count(*) AS n FROM organizations').get() as { n: number }).n;
+  }
+
+  async createApiKey(key: ApiKey, keyHash: string): Promise<void> {
+    this.db
+      .prepare('INSERT INTO api_keys (id, organization_id, prefix, key_hash, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(key.id, key.organizationId, key.prefix, keyHash, key.createdAt);
+  }
+
+  async findOrganizationIdByKeyHash(keyHash: string): Promise<string | null> {
+    const row = this.stmt('SELECT organization_id FROM api_keys WHERE key_hash = ?').get(keyHash) as
+      | { organization_id: string }
+      | undefined;
+    return row?.organization_id ?? null;
+  }
+
+  async createEndpoint(endpoint: NewEndpoint): Promise<Endpoint> {
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO endpoints (id, organization_id, url, description, events, enabled, signature_scheme,
+             created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          endpoint.id,
+          endpoint.organizationId,
+          endpoint.url,
+          endpoint.description,
+          JSON.stringify(endpoint.events),
+          endpoint.enabled ? 1 : 0,
+          endpoint.signatureScheme,
+          endpoint.createdAt,
+          endpoint.createdAt,
+        );
+      this.db
+        .prepare('INSERT INTO endpoint_secrets (endpoint_id, secret, created_at, expires_at) VALUES (?, ?, ?, NULL)')
+        .run(endpoint.id, endpoint.secret, endpoint.createdAt);
+    }).immediate();
+    return (await this.getEndpoint(endpoint.organizationId, endpoint.id))!;
+  }
+
+  async getEndpoint(organizationId: string, id: string): Promise<Endpoint | null> {
+    const row = this.stmt('SELECT * FROM endpoints WHERE organization_id = ? AND id = ?').get(organizationId, id) as
+      | EndpointRow
+      | undefined;
+    return row ? toEndpoint(row) : null;
+  }
+
+  async listEndpoints(organizationId: string): Promise<Endpoint[]> {
+    const rows = this.stmt('SELECT * FROM endpoints WHERE organization_id = ? ORDER BY id').all(organizationId);
+    return (rows as EndpointRow[]).map(toEndpoint);
+  }
+
+  async updateEndpoint(organizationId: string, id: string, patch: EndpointPatch, now: number): Promise<Endpoint | null> {
+    const current = await this.getEndpoint(organizationId, id);
+    if (!current) return null;
+    const next = { ...current, ...definedOnly(patch) };
+    this.db
+      .prepare(
+        `UPDATE endpoints SET url = ?, description = ?, events = ?, enabled = ?, signature_scheme = ?, updated_at = ?
+         WHERE organization_id = ? AND id = ?`,
+      )
+      .run(next.url, next.description, JSON.stringify(next.events), next.enabled ? 1 : 0, next.signatureScheme, now, organizationId, id);
+    if (next.enabled && !current.enabled) this.emitDue();
+    return this.getEndpoint(organizationId, id);
+  }
+
+  async deleteEndpoint(organizationId: string, id: string): Promise<boolean> {
+    return this.db.prepare('DELETE FROM endpoints WHERE organization_id = ? AND id = ?').run(organizationId, id).changes > 0;
+  }
+
+  async endpointStats(organizationId: string, since: number): Promise<EndpointStats[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT d.endpoint_id, count(*) AS attempts, sum(a.succeeded) AS succeeded, max(a.started_at) AS last_attempt_at
+         FROM attempts a JOIN deliveries d ON d.id = a.delivery_id
+         WHERE d.organization_id = ? AND a.started_at >= ?
+         GROUP BY d.endpoint_id`,
+      )
+      .all(organizationId, since) as Array<{ endpoint_id: string; attempts: number; succeeded: number; last_attempt_at: number }>;
+    return rows.map((r) => ({
+      endpointId: r.endpoint_id,
+      attempts: r.attempts,
+      succeeded: r.succeeded,
+      lastAttemptAt: r.last_attempt_at,
+    }));
+  }
+
+  async listSecrets(organizationId: string, endpointId: string, now: number): Promise<EndpointSecret[]> {
+    const rows = this.stmt(
+      `SELECT s.secret, s.created_at, s.expires_at FROM endpoint_secrets s
+       JOIN endpoints e ON e.id = s.endpoint_id
+       WHERE e.organization_id = ? AND s.endpoint_id = ? AND (s.expires_at IS NULL OR s.expires_at > ?)
+       ORDER BY s.seq DESC`,
+    ).all(organizationId, endpointId, now) as Array<{ secret: string; created_at: number; expires_at: number | null }>;
+    return rows.map((r) => ({ secret: r.secret, createdAt: r.created_at, expiresAt: r.expires_at }));
+  }
+
+  async rotateSecret(
+    organizationId: string,
+    endpointId: string,
+    secret: string,
+    now: number,
+    previousExpiresAt: number,
+  ): Promise<boolean> {
+    return this.db.transaction(() => {
+      if (!this.ownsEndpoint(organizationId, endpointId)) return false;
+      // Only the secret being replaced keeps a grace period; older ones end now.
+      this.db
+        .prepare('UPDATE endpoint_secrets SET expires_at = ? WHERE endpoint_id = ? AND expires_at IS NOT NULL AND expires_at > ?')
+        .run(now, endpointId, now);
+      this.db
+        .prepare('UPDATE endpoint_secrets SET expires_at = ? WHERE endpoint_id = ? AND expires_at IS NULL')
+        .run(previousExpiresAt, endpointId);
+      this.db
+        .prepare('INSERT INTO endpoint_secrets (endpoint_id, secret, created_at, expires_at) VALUES (?, ?, ?, NULL)')
+        .run(endpointId, secret, now);
+      return true;
+    }).immediate();
+  }
+
+  async revokePreviousSecrets(organizationId: string, endpointId: string, now: number): Promise<boolean> {
+    return this.db.transaction(() => {
+      if (!this.ownsEndpoint(organizationId, endpointId)) return false;
+      this.db
+        .prepare('UPDATE endpoint_secrets SET expires_at = ? WHERE endpoint_id = ? AND expires_at IS NOT NULL AND expires_at > ?')
+        .run(now, endpointId, now);
+      return true;
+    }).immediate();
+  }
+
+  async publishEvents(events: NewEvent[]): Promise<PublishResult[]> {
+    const results = this.db.transaction(() => {
+      const subscribers = new Map<string, Array<{ id: string; events: string[] }>>();
+      return events.map((event) => this.publishOne(event, subscribers));
+    }).immediate();
+    if (results.some((r) => r.deliveries.length > 0 && !r.duplicate)) this.emitDue();
+    return results;
+  }
+
+  private publishOne(event: NewEvent, subscribers: Map<string, Array<{ id: string; events: string[] }>>): PublishResult {
+    if (event.idempotencyKey !== null) {
+      const existing = this.stmt(
+        'SELECT event_id, expires_at FROM idempotency_keys WHERE organization_id = ? AND key = ?',
+      ).get(event.organizationId, event.idempotencyKey) as { event_id: string; expires_at: number } | undefined;
+      if (existing && existing.expires_at > event.createdAt) {
+        const original = this.stmt('SELECT * FROM events WHERE id = ?').get(existing.event_id) as EventRow;
+        return { event: toEvent(original), deliveries: this.deliveriesOfEvent(original.id), duplicate: true };
+      }
+      this.stmt(
+        `INSERT INTO idempotency_keys (organization_id, key, event_id, expires_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (organization_id, key) DO UPDATE SET event_id = excluded.event_id, expires_at = excluded.expires_at`,
+      ).run(event.organizationId, event.idempotencyKey, event.id, event.idempotencyExpiresAt);
+    }
+    this.stmt(
+      'INSERT INTO events (id, organization_id, type, payload, idempotency_key, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ).run(event.id, event.organizationId, event.type, event.payloadJson, event.idempotencyKey, event.createdAt);
+
+    const targets = event.onlyEndpointId
+      ? this.endpointsOf(event.organizationId, subscribers).filter((e) => e.id === event.onlyEndpointId)
+      : this.endpointsOf(event.organizationId, subscribers).filter((e) => subscribes(e.events, event.type));
+    const insert = this.stmt(
+      `INSERT INTO deliveries (id, organization_id, event_id, event_type, endpoint_id, status, attempt_count,
+         next_attempt_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`,
+    );
+    const deliveries: Delivery[] = targets.map((endpoint) => {
+      const id = uuidv7(event.createdAt);
+      insert.run(id, event.organizationId, event.id, event.type, endpoint.id, event.createdAt, event.createdAt, event.createdAt);
+      return newDelivery(id, event, endpoint.id);
+    });
+    return { event: toEvent(eventRow(event)), deliveries, duplicate: false };
+  }
+
+  private endpointsOf(
+    organizationId: string,
+    cache: Map<string, Array<{ id: string; events: string[] }>>,
+  ): Array<{ id: string; events: string[] }> {
+    let endpoints = cache.get(organizationId);
+    if (!endpoints) {
+      const rows = this.stmt('SELECT id, events FROM endpoints WHERE organization_id = ? AND enabled = 1').all(
+        organizationId,
+      ) as Array<{ id: string; events: string }>;
+      endpoints = rows.map((r) => ({ id: r.id, events: JSON.parse(r.events) as string[] }));
+      cache.set(organizationId, endpoints);
+    }
+    return endpoints;
+  }
+
+  async getEvent(organizationId: string, id: string): Promise<Event | null> {
+    const row = this.stmt('SELECT * FROM events WHERE organization_id = ? AND id = ?').get(organizationId, id) as
+      | EventRow
+      | undefined;
+    return row ? toEvent(row) : null;
+  }
+
+  async listEvents(filter: EventFilter): Promise<Page<Event>> {
+    const where = ['organization_id = ?'];
+    const params: unknown[] = [filter.organizationId];
+    if (filter.type !== undefined) where.push('type = ?'), params.push(filter.type);
+    if (filter.since !== undefined) where.push('created_at >= ?'), params.push(filter.since);
+    if (filter.until !== undefined) where.push('created_at < ?'), params.push(filter.until);
+    if (filter.cursor !== undefined) where.push('id < ?'), params.push(filter.cursor);
+    const rows = this.stmt(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`)
+      .all(...params, filter.limit + 1) as EventRow[];
+    return page(rows.map(toEvent), filter.limit);
+  }
+
+  async getDelivery(organizationId: string, id: string): Promise<Delivery | null> {
+    const row = this.stmt(`SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE organization_id = ? AND id = ?`).get(
+      organizationId,
+      id,
+    ) as DeliveryRow | undefined;
+    return row ? toDelivery(row) : null;
+  }
+
+  async listDeliveries(filter: DeliveryFilter): Promise<Page<Delivery>> {
+    const where = ['organization_id = ?'];
+    const params: unknown[] = [filter.organizationId];
+    if (filter.endpointId !== undefined) where.push('endpoint_id = ?'), params.push(filter.endpointId);
+    if (filter.eventId !== undefined) where.push('event_id = ?'), params.push(filter.eventId);
+    if (filter.eventType !== undefined) where.push('event_type = ?'), params.push(filter.eventType);
+    if (filter.status !== undefined) where.push('status = ?'), params.push(filter.status);
+    if (filter.cursor !== undefined) where.push('id < ?'), params.push(filter.cursor);
+    const rows = this.stmt(`SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`)
+      .all(...params, filter.limit + 1) as DeliveryRow[];
+    return page(rows.map(toDelivery), filter.limit);
+  }
+
+  async listDeliveriesForEvent(organizationId: string, eventId: string): Promise<Delivery[]> {
+    const rows = this.stmt(
+      `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE organization_id = ? AND event_id = ? ORDER BY id`,
+    ).all(organizationId, eventId) as DeliveryRow[];
+    return rows.map(toDelivery);
+  }
+
+  async listAttempts(deliveryId: string): Promise<Attempt[]> {
+    const rows = this.stmt('SELECT * FROM attempts WHERE delivery_id = ? ORDER BY number, seq').all(deliveryId);
+    return (rows as AttemptRow[]).map(toAttempt);
+  }
+
+  async resendDelivery(organizationId: string, id: string, newId: string, now: number): Promise<Delivery | null> {
+    const created = this.db.transaction(() => {
+      const original = this.stmt(
+        'SELECT event_id, event_type, endpoint_id FROM deliveries WHERE organization_id = ? AND id = ?',
+      ).get(organizationId, id) as { event_id: string; event_type: string; endpoint_id: string } | undefined;
+      if (!original) return false;
+      this.stmt(
+        `INSERT INTO deliveries (id, organization_id, event_id, event_type, endpoint_id, status, attempt_count,
+           next_attempt_at, resend_of, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)`,
+      ).run(newId, organizationId, original.event_id, original.event_type, original.endpoint_id, now, id, now, now);
+      return true;
+    }).immediate();
+    if (!created) return null;
+    this.emitDue();
+    return this.getDelivery(organizationId, newId);
+  }
+
+  async claimDueDeliveries(options: ClaimOptions): Promise<ClaimedDelivery[]> {
+    return this.claimer.claim(options);
+  }
+
+  async recordAttempts(records: AttemptRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const finish = this.stmt(
+      `UPDATE deliveries
+       SET status = ?, next_attempt_at = ?, lease_owner = NULL, lease_expires_at = NULL,
+           last_status_code = ?, last_error = ?, last_attempt_at = ?, updated_at = ?
+       WHERE id = ? AND lease_owner = ? AND attempt_count = ?`,
+    );
+    const insertAttempt = this.stmt(
+      `INSERT INTO attempts (id, delivery_id, number, started_at, duration_ms, status_code, error_kind,
+         error_message, response_body, request_headers, succeeded, final)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.db.transaction(() => {
+      for (const { deliveryId, leaseOwner, attempt, nextAttemptAt, recordedAt } of records) {
+        const status = attempt.succeeded ? 'succeeded' : nextAttemptAt === null ? 'failed' : 'pending';
+        const changed = finish.run(
+          status,
+          status === 'pending' ? nextAttemptAt : null,
+          attempt.statusCode,
+          attempt.errorMessage,
+          attempt.startedAt,
+          recordedAt,
+          deliveryId,
+          leaseOwner,
+          attempt.number,
+        ).changes;
+        if (changed === 0) continue;
+        insertAttempt.run(
+          uuidv7(attempt.startedAt),
+          deliveryId,
+          attempt.number,
+          attempt.startedAt,
+          Math.round(attempt.durationMs),
+          attempt.statusCode,
+          attempt.errorKind,
+          attempt.errorMessage,
+          attempt.responseBody,
+          JSON.stringify(attempt.requestHeaders),
+          attempt.succeeded ? 1 : 0,
+          attempt.final ? 1 : 0,
+        );
+      }
+    }).immediate();
+  }
+
+  async releaseLeases(leaseOwner: string, deliveryIds: string[], now: number): Promise<void> {
+    if (deliveryIds.length === 0) return;
+    const release = this.stmt(
+      `UPDATE deliveries
+       SET lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = ?, attempt_count = attempt_count - 1,
+           updated_at = ?
+       WHERE id = ? AND lease_owner = ? AND status = 'pending'`,
+    );
+    this.db.transaction(() => {
+      for (const id of deliveryIds) release.run(now, now, id, leaseOwner);
+    }).immediate();
+    this.emitDue();
+  }
+
+  async nextDueAt(): Promise<number | null> {
+    const row = this.stmt(
+      `SELECT d.next_attempt_at AS at FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
+       WHERE d.status = 'pending' AND e.enabled = 1
+       ORDER BY d.next_attempt_at LIMIT 1`,
+    ).get() as { at: number } | undefined;
+    return row?.at ?? null;
+  }
+
+  async countPendingDeliveries(): Promise<number> {
+    return (this.stmt("SELECT count(*) AS n FROM deliveries WHERE status = 'pending'").get() as { n: number }).n;
+  }
+
+  onDeliveriesDue(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emitDue(): void {
+    for (const listener of this.listeners) listener();
+  }
+
+  private ownsEndpoint(organizationId: string, endpointId: string): boolean {
+    return this.stmt('SELECT 1 FROM endpoints WHERE organization_id = ? AND id = ?').get(organizationId, endpointId) !== undefined;
+  }
+
+  private deliveriesOfEvent(eventId: string): Delivery[] {
+    const rows = this.stmt(`SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE event_id = ? ORDER BY id`).all(eventId);
+    return (rows as DeliveryRow[]).map(toDelivery);
+  }
+
+  /** Prepared once, reused: statement preparation dominates the cost of small queries. */
+  private stmt(sql: string): BetterSqlite3.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+}
+
+function definedOnly<T extends object>(patch: T): Partial<T> {
+  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function page<T extends { id: string }>(items: T[], limit: number): Page<T> {
+  if (items.length <= limit) return { items, nextCursor: null };
+  const kept = items.slice(0, limit);
+  return { items: kept, nextCursor: kept[kept.length - 1]!.id };
+}
+
+function eventRow(event: NewEvent): EventRow {
+  return {
+    id: event.id,
+    organization_id: event.organizationId,
+    type: event.type,
+    payload: event.payloadJson,
+    idempotency_key: event.idempotencyKey,
+    created_at: event.createdAt,
+  };
+}
+
+function newDelivery(id: string, event: NewEvent, endpointId: string): Delivery {
+  return {
+    id,
+    organizationId: event.organizationId,
+    eventId: event.id,
+    eventType: event.type,
+    endpointId,
+    status: 'pending',
+    attemptCount: 0,
+    nextAttemptAt: event.createdAt,
+    lastStatusCode: null,
+    lastError: null,
+    lastAttemptAt: null,
+    resendOf: null,
+    createdAt: event.createdAt,
+    updatedAt: event.createdAt,
+  };
+}
