@@ -35,7 +35,12 @@ export function signatureHeader(secrets: readonly string[], timestamp: number, b
   return header;
 }
 
-/** Constant-time comparison of two hex signatures. */
+/**
+ * Constant-time comparison of two hex signatures.
+ *
+ * @example
+ * signaturesEqual(computeSignature(secret, t, body), v1FromHeader) // true when they match
+ */
 export function signaturesEqual(expectedHex: string, candidateHex: string): boolean {
   if (expectedHex.length !== candidateHex.length) return false;
   return timingSafeEqual(Buffer.from(expectedHex, 'latin1'), Buffer.from(candidateHex, 'latin1'));

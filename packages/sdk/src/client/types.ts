@@ -1,0 +1,149 @@
+import type { CatalogEventType, CatalogPayloads } from '../catalog-events.generated.js';
+
+/** Resources of Herald's REST API, as JSON: snake_case fields, times as ISO 8601 strings. */
+
+export type SignatureScheme = 'contactsmanager' | 'both';
+export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
+
+export interface Endpoint {
+  id: string;
+  url: string;
+  description: string;
+  /** Subscribed event types, or `['*']` for every type. */
+  events: string[];
+  enabled: boolean;
+  signature_scheme: SignatureScheme;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The endpoint as created: the only response that carries its secret unasked. */
+export interface EndpointWithSecret extends Endpoint {
+  secret: string;
+}
+
+export interface CreateEndpointInput {
+  url: string;
+  /** Event types, or `['*']`. */
+  events: string[];
+  description?: string;
+  enabled?: boolean;
+  /** `both` adds the Standard Webhooks headers. Default `contactsmanager`. */
+  signature_scheme?: SignatureScheme;
+}
+
+export type UpdateEndpointInput = Partial<CreateEndpointInput>;
+
+export interface EndpointSecrets {
+  secret: string;
+  /** The rotated-out secret while it still signs (a second `v1`), with when it stops. */
+  previous?: { secret: string; expires_at: string };
+}
+
+export interface RotateSecretInput {
+  /** How long the previous secret keeps signing, in seconds. Default: the server's (24 h). */
+  grace_seconds?: number;
+}
+
+/** `POST /v1/events`: `payload` is typed by `event` for the catalog's types. */
+export interface PublishInput<T extends string = string> {
+  event: T;
+  payload: T extends CatalogEventType ? CatalogPayloads[T] : Record<string, unknown>;
+  /** The same key within 24 h returns the original event and delivers nothing new. */
+  idempotency_key?: string;
+}
+
+export interface PublishResult {
+  /** The envelope id receivers deduplicate on. */
+  id: string;
+  event: string;
+  created_at: string;
+  deliveries: Array<{ id: string; endpoint_id: string; status: DeliveryStatus }>;
+  /** True when the idempotency key matched an earlier event (nothing new was created). */
+  duplicate: boolean;
+}
+
+export interface EventRecord {
+  id: string;
+  event: string;
+  payload: Record<string, unknown>;
+  idempotency_key: string | null;
+  created_at: string;
+}
+
+export interface EventWithDeliveries extends EventRecord {
+  deliveries: Delivery[];
+}
+
+export interface Delivery {
+  id: string;
+  event_id: string;
+  event_type: string;
+  endpoint_id: string;
+  status: DeliveryStatus;
+  attempt_count: number;
+  next_attempt_at: string | null;
+  last_attempt_at: string | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  /** The delivery this one re-sends. */
+  resend_of: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Attempt {
+  id: string;
+  number: number;
+  started_at: string;
+  duration_ms: number;
+  status_code: number | null;
+  error_kind: string | null;
+  error_message: string | null;
+  /** Truncated to 4 KiB. */
+  response_body: string | null;
+  request_headers: Record<string, string>;
+  succeeded: boolean;
+  /** True when no further attempt follows. */
+  final: boolean;
+}
+
+export interface DeliveryWithAttempts extends Delivery {
+  attempts: Attempt[];
+}
+
+export interface Page<T> {
+  data: T[];
+  /** Pass as `cursor` for the next page; null on the last one. */
+  next_cursor: string | null;
+}
+
+export interface PageQuery {
+  cursor?: string;
+  /** 1–250, default 50. */
+  limit?: number;
+}
+
+export interface ListEventsQuery extends PageQuery {
+  event_type?: string;
+  /** Created at or after. */
+  since?: string | Date;
+  /** Created before. */
+  until?: string | Date;
+}
+
+export interface ListDeliveriesQuery extends PageQuery {
+  endpoint_id?: string;
+  event_id?: string;
+  event_type?: string;
+  status?: DeliveryStatus;
+}
+
+export interface EventType {
+  name: string;
+  group: string;
+  description: string;
+  /** JSON Schema (draft 2020-12) of the payload. */
+  schema: Record<string, unknown>;
+  example: Record<string, unknown>;
+}
