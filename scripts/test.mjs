@@ -1,12 +1,18 @@
 #!/usr/bin/env node
-// Runs every *.test.ts under packages/*/test with Node's test runner (through tsx), then says loudly
-// which tests were skipped and why. Under CI=true a skipped test fails the run.
+// Runs every *.test.ts under packages/*/test with Node's test runner (through tsx), then the API and
+// delivery suites a second time on PostgreSQL, and says loudly which tests were skipped and why.
+// Under CI=true a skipped test, or a skipped PostgreSQL pass, fails the run.
+//
+//   node scripts/test.mjs [path-fragment …]   only the matching files
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import pg from 'pg';
 
 const root = new URL('..', import.meta.url).pathname;
 const only = process.argv.slice(2);
+const POSTGRES_URL = process.env.HERALD_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const POSTGRES_SUITES = ['packages/server/test/api/', 'packages/server/test/dispatch/'];
 
 function findTests(dir) {
   const found = [];
@@ -19,7 +25,7 @@ function findTests(dir) {
   return found;
 }
 
-const files = readdirSync(join(root, 'packages'))
+const allFiles = readdirSync(join(root, 'packages'))
   .flatMap((pkg) => {
     try {
       return findTests(join(root, 'packages', pkg, 'test'));
@@ -28,38 +34,74 @@ const files = readdirSync(join(root, 'packages'))
     }
   })
   .map((file) => relative(root, file))
-  .filter((file) => only.length === 0 || only.some((part) => file.includes(part)))
   .sort();
+const selected = allFiles.filter((file) => only.length === 0 || only.some((part) => file.includes(part)));
 
-const child = spawn(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files],
-  { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
-);
+/** Runs one pass of the test runner; resolves with its exit code, pass/fail counts and skipped tests. */
+function runPass(label, files, env) {
+  console.log(`\n=== ${label}: ${files.length} test files ===\n`);
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files],
+      { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } },
+    );
+    const result = { code: 1, passed: 0, failed: 0, skipped: [] };
+    let tail = '';
+    child.stdout.on('data', (chunk) => {
+      process.stdout.write(chunk);
+      const lines = (tail + chunk.toString()).split('\n');
+      tail = lines.pop() ?? '';
+      for (const line of lines) {
+        // The spec reporter marks a skipped test "﹣ <name> (<duration>) # <reason>".
+        const skip = /^\s*﹣\s*(.*?)\s*\([\d.]+m?s\)\s*#\s*(.*)$/.exec(line);
+        if (skip) result.skipped.push(`${label}: ${skip[1]} — ${skip[2] || 'no reason given'}`);
+        const count = /^ℹ (pass|fail) (\d+)$/.exec(line);
+        if (count) result[count[1] === 'pass' ? 'passed' : 'failed'] = Number(count[2]);
+      }
+    });
+    child.on('close', (code) => resolve({ ...result, code: code ?? 1 }));
+  });
+}
 
-const skipped = [];
-let tail = '';
-child.stdout.on('data', (chunk) => {
-  process.stdout.write(chunk);
-  const text = tail + chunk.toString();
-  const lines = text.split('\n');
-  tail = lines.pop() ?? '';
-  for (const line of lines) {
-    const match = /^\s*(?:﹣|-)\s*(.*)# SKIP(?:\s+(.*))?$/.exec(line);
-    if (match) skipped.push(`${match[1].trim()} — ${match[2] ?? 'no reason given'}`);
+async function postgresUnavailable() {
+  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    return null;
+  } catch (error) {
+    return `PostgreSQL unreachable at ${POSTGRES_URL} (${error.message})`;
+  } finally {
+    await client.end().catch(() => undefined);
   }
-});
+}
 
-child.on('close', (code) => {
-  if (skipped.length > 0) {
-    const banner = '!'.repeat(72);
-    console.log(`\n${banner}\nSKIPPED ${skipped.length} test(s):`);
-    for (const line of skipped) console.log(`  - ${line}`);
-    console.log(banner);
-    if (process.env.CI === 'true') {
-      console.log('CI=true: a skipped test is a failure.');
-      process.exit(1);
-    }
+const passes = [await runPass('all suites (API and delivery on SQLite)', selected, {})];
+const skipped = [...passes[0].skipped];
+
+const postgresFiles = selected.filter((file) => POSTGRES_SUITES.some((suite) => file.startsWith(suite)));
+if (postgresFiles.length > 0) {
+  const missing = await postgresUnavailable();
+  if (missing === null) {
+    passes.push(await runPass('API and delivery suites on PostgreSQL', postgresFiles, { HERALD_TEST_STORE: 'postgres' }));
+    skipped.push(...passes[1].skipped);
+  } else {
+    skipped.push(`the API and delivery suites on PostgreSQL (${postgresFiles.length} files) — ${missing}`);
   }
-  process.exit(code ?? 1);
-});
+}
+
+const passed = passes.reduce((n, p) => n + p.passed, 0);
+const failed = passes.reduce((n, p) => n + p.failed, 0);
+let exitCode = passes.some((p) => p.code !== 0) ? 1 : 0;
+if (skipped.length > 0) {
+  const banner = '!'.repeat(72);
+  console.log(`\n${banner}\nSKIPPED ${skipped.length}:`);
+  for (const line of skipped) console.log(`  - ${line}`);
+  console.log(banner);
+  if (process.env.CI === 'true') {
+    console.log('CI=true: a skip is a failure.');
+    exitCode = 1;
+  }
+}
+console.log(`\n${passed} passed, ${failed} failed, ${skipped.length} skipped`);
+process.exit(exitCode);

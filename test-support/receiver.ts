@@ -17,6 +17,8 @@ export interface Receiver {
   requests: ReceivedRequest[];
   /** Changes how later requests are answered. */
   respondWith(responder: Responder): void;
+  /** TCP connections accepted so far (keep-alive reuse shows as fewer connections than requests). */
+  connectionCount(): number;
   /** Resolves once at least `count` requests have arrived. */
   waitForRequests(count: number, timeoutMs?: number): Promise<ReceivedRequest[]>;
   close(): Promise<void>;
@@ -46,6 +48,10 @@ export async function startReceiver(responder?: Responder): Promise<Receiver> {
       Promise.resolve(respond(request, requests.length, res)).catch(() => res.destroy());
     });
   });
+  let connections = 0;
+  server.on('connection', () => {
+    connections += 1;
+  });
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -54,6 +60,9 @@ export async function startReceiver(responder?: Responder): Promise<Receiver> {
     requests,
     respondWith(next) {
       respond = next;
+    },
+    connectionCount() {
+      return connections;
     },
     waitForRequests(count, timeoutMs = 20_000) {
       if (requests.length >= count) return Promise.resolve(requests);

@@ -64,6 +64,30 @@ export class ConfigError extends HeraldError {
   readonly status = 500;
 }
 
+/** A request body in a content type other than `application/json`. */
+export class UnsupportedMediaTypeError extends HeraldError {
+  readonly code = 'unsupported_media_type';
+  readonly status = 415;
+}
+
+/** Anything unexpected; the response hides the details, the log keeps them. */
+export class InternalError extends HeraldError {
+  readonly code = 'internal_error';
+  readonly status = 500;
+}
+
+/** Valid credentials that may not do this: creating a portal link or a session from a dashboard session. */
+export class ForbiddenError extends HeraldError {
+  readonly code = 'forbidden';
+  readonly status = 403;
+}
+
+/** A state-changing request authorized by the session cookie without the matching `X-Herald-CSRF` header. */
+export class CsrfTokenError extends HeraldError {
+  readonly code = 'csrf_token_invalid';
+  readonly status = 403;
+}
+
 export const ERROR_CLASSES = [
   ValidationError,
   MalformedJsonError,
@@ -74,4 +98,8 @@ export const ERROR_CLASSES = [
   UnknownEventTypeError,
   InvalidPayloadError,
   ConfigError,
+  UnsupportedMediaTypeError,
+  InternalError,
+  ForbiddenError,
+  CsrfTokenError,
 ] as const;

@@ -265,4 +265,11 @@ export interface Store {
 
   /** Calls `listener` when deliveries may have become due (new events, resends). Returns an unsubscribe. */
   onDeliveriesDue(listener: () => void): () => void;
+
+  /**
+   * The server-wide secret stored under `name`, storing `candidate` first if there is none yet. Every
+   * process that races here gets the same stored value back, so all of them sign dashboard sessions
+   * and portal links with one key, and a restart keeps them valid.
+   */
+  getOrCreateServerSecret(name: string, candidate: string, now: number): Promise<string>;
 }

@@ -12,8 +12,8 @@ export interface StoreUnderTest {
   dispose(): Promise<void>;
 }
 
-const T0 = Date.UTC(2026, 0, 1);
-const DAY = 86_400_000;
+export const T0 = Date.UTC(2026, 0, 1);
+export const DAY = 86_400_000;
 
 export function describeStoreContract(name: string, open: () => Promise<StoreUnderTest>): void {
   describe(`Store contract: ${name}`, () => {
@@ -30,19 +30,7 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
       await subject.dispose();
     });
 
-    const endpoint = (overrides: Partial<NewEndpoint> = {}) =>
-      store.createEndpoint({
-        id: uuidv7(),
-        organizationId: org,
-        url: 'http://127.0.0.1:9/hook',
-        description: '',
-        events: ['*'],
-        enabled: true,
-        signatureScheme: 'contactsmanager',
-        secret: `whsec_${uuidv7()}`,
-        createdAt: T0,
-        ...overrides,
-      });
+    const endpoint = (overrides: Partial<NewEndpoint> = {}) => store.createEndpoint(newEndpoint(org, overrides));
 
     const publish = async (overrides: Partial<NewEvent> = {}) => {
       const [result] = await store.publishEvents([newEvent(org, overrides)]);
@@ -178,6 +166,17 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
         assert.equal(await store.countPendingDeliveries(), 1);
       });
 
+      it('stores one event when concurrent publishes carry the same key', async () => {
+        await endpoint();
+        const results = await Promise.all(
+          Array.from({ length: 5 }, () => store.publishEvents([newEvent(org, { idempotencyKey: 'race' })])),
+        );
+        const ids = new Set(results.flat().map((r) => r.event.id));
+        assert.equal(ids.size, 1);
+        assert.equal(results.flat().filter((r) => !r.duplicate).length, 1);
+        assert.equal(await store.countPendingDeliveries(), 1);
+      });
+
       it('accepts an idempotency key again once its window has passed', async () => {
         const first = await publish({ idempotencyKey: 'k1', idempotencyExpiresAt: T0 + DAY });
         const later = await publish({ idempotencyKey: 'k1', createdAt: T0 + DAY, idempotencyExpiresAt: T0 + 2 * DAY });
@@ -296,6 +295,28 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
         assert.deepEqual(await claim(T0, { perEndpointLimit: 3, owner: 'b' }), []);
       });
 
+      it('never leases one delivery to two concurrent claims', async () => {
+        await endpoint();
+        await endpoint();
+        for (let i = 0; i < 10; i++) await publish();
+        const rounds = await Promise.all(['a', 'b', 'c', 'd'].map((owner) => claim(T0, { owner, limit: 3 })));
+        const claimed = rounds.flat().map((c) => c.deliveryId);
+        for (let more = await claim(T0, { owner: 'e' }); more.length > 0; more = await claim(T0, { owner: 'e' })) {
+          claimed.push(...more.map((c) => c.deliveryId));
+        }
+        assert.equal(claimed.length, 20);
+        assert.equal(new Set(claimed).size, 20);
+      });
+
+      it('frees an endpoint slot when a lease expires', async () => {
+        await endpoint();
+        await publish();
+        await publish();
+        assert.equal((await claim(T0, { perEndpointLimit: 1, owner: 'a' })).length, 1);
+        assert.deepEqual(await claim(T0 + 29_999, { perEndpointLimit: 1, owner: 'b' }), []);
+        assert.equal((await claim(T0 + 30_000, { perEndpointLimit: 1, owner: 'b' })).length, 1);
+      });
+
       it('respects the batch limit', async () => {
         await endpoint();
         for (let i = 0; i < 5; i++) await publish();
@@ -355,6 +376,17 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
         assert.deepEqual(await store.listAttempts(stale!.deliveryId), []);
       });
 
+      it('drops a record of an earlier attempt even from the same lease owner', async () => {
+        await endpoint();
+        await publish();
+        const [first] = await claim(T0, { owner: 'a' });
+        const [second] = await claim(T0 + 30_000, { owner: 'a' });
+        await store.recordAttempts([record(first!, 'a', { succeeded: true, statusCode: 200 }, null)]);
+        assert.equal((await store.getDelivery(org, first!.deliveryId))?.status, 'pending');
+        await store.recordAttempts([record(second!, 'a', { succeeded: true, statusCode: 200 }, null)]);
+        assert.deepEqual((await store.listAttempts(first!.deliveryId)).map((a) => a.number), [2]);
+      });
+
       it('releases leases on shutdown without counting the attempt', async () => {
         await endpoint();
         await publish();
@@ -385,6 +417,17 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
       });
     });
 
+    describe('server secrets', () => {
+      it('keeps the first stored value of a server secret, even when callers race', async () => {
+        const answers = await Promise.all(
+          ['first', 'second', 'third'].map((candidate) => store.getOrCreateServerSecret('session-key', candidate, T0)),
+        );
+        assert.equal(new Set(answers).size, 1);
+        assert.equal(await store.getOrCreateServerSecret('session-key', 'later', T0 + 1), answers[0]);
+        assert.equal(await store.getOrCreateServerSecret('portal-key', 'other', T0), 'other');
+      });
+    });
+
     describe('endpoint statistics', () => {
       it('counts attempts and successes per endpoint since a time', async () => {
         const target = await endpoint();
@@ -404,13 +447,28 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
   });
 }
 
-async function createOrg(store: Store): Promise<string> {
+export async function createOrg(store: Store): Promise<string> {
   const id = uuidv7();
   await store.createOrganization({ id, name: 'Acme', createdAt: T0 });
   return id;
 }
 
-function newEvent(organizationId: string, overrides: Partial<NewEvent> = {}): NewEvent {
+export function newEndpoint(organizationId: string, overrides: Partial<NewEndpoint> = {}): NewEndpoint {
+  return {
+    id: uuidv7(),
+    organizationId,
+    url: 'http://127.0.0.1:9/hook',
+    description: '',
+    events: ['*'],
+    enabled: true,
+    signatureScheme: 'contactsmanager',
+    secret: `whsec_${uuidv7()}`,
+    createdAt: T0,
+    ...overrides,
+  };
+}
+
+export function newEvent(organizationId: string, overrides: Partial<NewEvent> = {}): NewEvent {
   return {
     id: uuidv7(),
     organizationId,

@@ -1,16 +1,16 @@
-import { join } from 'node:path';
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { makeTempDir } from '../../../../test-support/temp-dir.js';
+import { it } from 'node:test';
+import { requireOrSkip } from '../../../../test-support/skip.js';
 import { describeStoreContract } from './store-contract.js';
+import { postgresUnavailable } from './postgres-support.js';
+import { openTestStore } from './test-stores.js';
 
-describeStoreContract('SQLite', async () => {
-  const dir = makeTempDir('herald-store-');
-  const store = await openSqliteStore(join(dir.path, 'herald.db'));
-  return {
-    store,
-    async dispose() {
-      await store.close();
-      dir.remove();
-    },
-  };
-});
+describeStoreContract('SQLite', () => openTestStore('sqlite'));
+
+const postgresMissing = await postgresUnavailable();
+if (postgresMissing === null) {
+  describeStoreContract('PostgreSQL', () => openTestStore('postgres'));
+} else {
+  it('runs the Store contract on PostgreSQL', (t) => {
+    requireOrSkip(t, false, postgresMissing);
+  });
+}

@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { toClaimedDelivery, type LeasedRow } from '../records.js';
 import type { ClaimedDelivery, ClaimOptions } from '../store.js';
 
 /**
@@ -75,32 +76,19 @@ export class SqliteClaimer {
       if (due.length === 0) continue;
       const secrets = (this.secrets.all(endpoint.id, now) as Array<{ secret: string }>).map((r) => r.secret);
       for (const { id } of due) {
-        const row = this.lease.get(leaseOwner, leaseExpiresAt, leaseExpiresAt, now, id) as LeasedRow;
-        const event = this.event.get(row.event_id) as { payload: string };
-        claimed.push({
-          deliveryId: row.id,
-          organizationId: row.organization_id,
-          endpointId: row.endpoint_id,
-          url: endpoint.url,
-          signatureScheme: endpoint.signature_scheme as ClaimedDelivery['signatureScheme'],
-          secrets,
-          eventId: row.event_id,
-          eventType: row.event_type,
-          payloadJson: event.payload,
-          attempt: row.attempt_count,
-          leaseExpiresAt,
-        });
+        const row = this.lease.get(leaseOwner, leaseExpiresAt, leaseExpiresAt, now, id) as LeasedDeliveryRow;
+        const event = this.event.get(row.event_id) as Pick<LeasedRow, 'payload'>;
+        claimed.push(
+          toClaimedDelivery(
+            { ...row, payload: event.payload, url: endpoint.url, signature_scheme: endpoint.signature_scheme, secrets },
+            leaseExpiresAt,
+          ),
+        );
       }
     }
     return claimed;
   }
 }
 
-interface LeasedRow {
-  id: string;
-  organization_id: string;
-  endpoint_id: string;
-  event_id: string;
-  event_type: string;
-  attempt_count: number;
-}
+/** What the lease statement returns; the event and endpoint columns are read separately here. */
+type LeasedDeliveryRow = Omit<LeasedRow, 'payload' | 'url' | 'signature_scheme' | 'secrets'>;

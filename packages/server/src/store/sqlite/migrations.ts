@@ -103,6 +103,13 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX attempts_by_delivery ON attempts(delivery_id, number);
   CREATE INDEX attempts_by_start ON attempts(started_at);
   `,
+  /* 2 */ `
+  CREATE TABLE server_secrets (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export function migrate(db: Database): void {

@@ -23,20 +23,26 @@ import type {
   PublishResult,
   Store,
 } from '../store.js';
-import { subscribes } from '../subscription.js';
-import { SqliteClaimer } from './claim.js';
-import { migrate } from './migrations.js';
+import { page } from '../paging.js';
 import {
   DELIVERY_COLUMNS,
-  toAttempt,
+  newDelivery,
+  newEventRecord,
   toDelivery,
-  toEndpoint,
+  toEndpointStats,
   toEvent,
-  type AttemptRow,
+  toOrganization,
+  toSecret,
   type DeliveryRow,
-  type EndpointRow,
+  type EndpointStatsRow,
   type EventRow,
-} from './rows.js';
+  type OrganizationRow,
+  type SecretRow,
+} from '../records.js';
+import { recipients, type Subscriber } from '../subscription.js';
+import { SqliteClaimer } from './claim.js';
+import { migrate } from './migrations.js';
+import { toAttempt, toEndpoint, type AttemptRow, type EndpointRow } from './rows.js';
 
 /**
  * Opens (creating if needed) a SQLite database in WAL mode and brings its schema up to date.
@@ -82,9 +88,9 @@ export class SqliteStore implements Store {
 
   async getOrganization(id: string): Promise<Organization | null> {
     const row = this.db.prepare('SELECT id, name, created_at FROM organizations WHERE id = ?').get(id) as
-      | { id: string; name: string; created_at: number }
+      | OrganizationRow
       | undefined;
-    return row ? { id: row.id, name: row.name, createdAt: row.created_at } : null;
+    return row ? toOrganization(row) : null;
   }
 
   async countOrganizations(): Promise<number> {
@@ -167,13 +173,8 @@ export class SqliteStore implements Store {
          WHERE d.organization_id = ? AND a.started_at >= ?
          GROUP BY d.endpoint_id`,
       )
-      .all(organizationId, since) as Array<{ endpoint_id: string; attempts: number; succeeded: number; last_attempt_at: number }>;
-    return rows.map((r) => ({
-      endpointId: r.endpoint_id,
-      attempts: r.attempts,
-      succeeded: r.succeeded,
-      lastAttemptAt: r.last_attempt_at,
-    }));
+      .all(organizationId, since) as EndpointStatsRow[];
+    return rows.map(toEndpointStats);
   }
 
   async listSecrets(organizationId: string, endpointId: string, now: number): Promise<EndpointSecret[]> {
@@ -182,8 +183,8 @@ export class SqliteStore implements Store {
        JOIN endpoints e ON e.id = s.endpoint_id
        WHERE e.organization_id = ? AND s.endpoint_id = ? AND (s.expires_at IS NULL OR s.expires_at > ?)
        ORDER BY s.seq DESC`,
-    ).all(organizationId, endpointId, now) as Array<{ secret: string; created_at: number; expires_at: number | null }>;
-    return rows.map((r) => ({ secret: r.secret, createdAt: r.created_at, expiresAt: r.expires_at }));
+    ).all(organizationId, endpointId, now) as SecretRow[];
+    return rows.map(toSecret);
   }
 
   async rotateSecret(
@@ -221,14 +222,14 @@ export class SqliteStore implements Store {
 
   async publishEvents(events: NewEvent[]): Promise<PublishResult[]> {
     const results = this.db.transaction(() => {
-      const subscribers = new Map<string, Array<{ id: string; events: string[] }>>();
+      const subscribers = new Map<string, Subscriber[]>();
       return events.map((event) => this.publishOne(event, subscribers));
     }).immediate();
     if (results.some((r) => r.deliveries.length > 0 && !r.duplicate)) this.emitDue();
     return results;
   }
 
-  private publishOne(event: NewEvent, subscribers: Map<string, Array<{ id: string; events: string[] }>>): PublishResult {
+  private publishOne(event: NewEvent, subscribers: Map<string, Subscriber[]>): PublishResult {
     if (event.idempotencyKey !== null) {
       const existing = this.stmt(
         'SELECT event_id, expires_at FROM idempotency_keys WHERE organization_id = ? AND key = ?',
@@ -246,9 +247,7 @@ export class SqliteStore implements Store {
       'INSERT INTO events (id, organization_id, type, payload, idempotency_key, created_at) VALUES (?, ?, ?, ?, ?, ?)',
     ).run(event.id, event.organizationId, event.type, event.payloadJson, event.idempotencyKey, event.createdAt);
 
-    const targets = event.onlyEndpointId
-      ? this.endpointsOf(event.organizationId, subscribers).filter((e) => e.id === event.onlyEndpointId)
-      : this.endpointsOf(event.organizationId, subscribers).filter((e) => subscribes(e.events, event.type));
+    const targets = recipients(this.endpointsOf(event.organizationId, subscribers), event);
     const insert = this.stmt(
       `INSERT INTO deliveries (id, organization_id, event_id, event_type, endpoint_id, status, attempt_count,
          next_attempt_at, created_at, updated_at)
@@ -259,13 +258,10 @@ export class SqliteStore implements Store {
       insert.run(id, event.organizationId, event.id, event.type, endpoint.id, event.createdAt, event.createdAt, event.createdAt);
       return newDelivery(id, event, endpoint.id);
     });
-    return { event: toEvent(eventRow(event)), deliveries, duplicate: false };
+    return { event: newEventRecord(event), deliveries, duplicate: false };
   }
 
-  private endpointsOf(
-    organizationId: string,
-    cache: Map<string, Array<{ id: string; events: string[] }>>,
-  ): Array<{ id: string; events: string[] }> {
+  private endpointsOf(organizationId: string, cache: Map<string, Subscriber[]>): Subscriber[] {
     let endpoints = cache.get(organizationId);
     if (!endpoints) {
       const rows = this.stmt('SELECT id, events FROM endpoints WHERE organization_id = ? AND enabled = 1').all(
@@ -442,6 +438,15 @@ export class SqliteStore implements Store {
     return (rows as DeliveryRow[]).map(toDelivery);
   }
 
+  async getOrCreateServerSecret(name: string, candidate: string, now: number): Promise<string> {
+    this.stmt('INSERT INTO server_secrets (name, value, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING').run(
+      name,
+      candidate,
+      now,
+    );
+    return (this.stmt('SELECT value FROM server_secrets WHERE name = ?').get(name) as { value: string }).value;
+  }
+
   /** Prepared once, reused: statement preparation dominates the cost of small queries. */
   private stmt(sql: string): BetterSqlite3.Statement {
     let statement = this.statements.get(sql);
@@ -455,40 +460,4 @@ export class SqliteStore implements Store {
 
 function definedOnly<T extends object>(patch: T): Partial<T> {
   return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-function page<T extends { id: string }>(items: T[], limit: number): Page<T> {
-  if (items.length <= limit) return { items, nextCursor: null };
-  const kept = items.slice(0, limit);
-  return { items: kept, nextCursor: kept[kept.length - 1]!.id };
-}
-
-function eventRow(event: NewEvent): EventRow {
-  return {
-    id: event.id,
-    organization_id: event.organizationId,
-    type: event.type,
-    payload: event.payloadJson,
-    idempotency_key: event.idempotencyKey,
-    created_at: event.createdAt,
-  };
-}
-
-function newDelivery(id: string, event: NewEvent, endpointId: string): Delivery {
-  return {
-    id,
-    organizationId: event.organizationId,
-    eventId: event.id,
-    eventType: event.type,
-    endpointId,
-    status: 'pending',
-    attemptCount: 0,
-    nextAttemptAt: event.createdAt,
-    lastStatusCode: null,
-    lastError: null,
-    lastAttemptAt: null,
-    resendOf: null,
-    createdAt: event.createdAt,
-    updatedAt: event.createdAt,
-  };
 }

@@ -1,0 +1,44 @@
+/**
+ * The benchmark's webhook receiver, in its own process so that it does not share a core with Herald
+ * or the load generator. It answers 200 at once and remembers when each envelope id first arrived.
+ * The parent asks for results over IPC.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+const firstSeen = new Map<string, number>();
+let requests = 0;
+let firstAt = 0;
+let lastAt = 0;
+
+const server = createServer((req, res) => {
+  req.resume();
+  req.on('end', () => {
+    const now = performance.timeOrigin + performance.now();
+    requests += 1;
+    if (firstAt === 0) firstAt = now;
+    lastAt = now;
+    const id = req.headers['x-webhook-id'];
+    if (typeof id === 'string' && !firstSeen.has(id)) firstSeen.set(id, now);
+    res.end('ok');
+  });
+});
+server.keepAliveTimeout = 60_000;
+server.listen(0, '127.0.0.1', () => {
+  process.send!({ type: 'listening', port: (server.address() as AddressInfo).port });
+});
+
+process.on('message', (message: { type: string }) => {
+  if (message.type === 'stats') {
+    process.send!({ type: 'stats', requests, firstAt, lastAt, firstSeen: Object.fromEntries(firstSeen) });
+  } else if (message.type === 'reset') {
+    firstSeen.clear();
+    requests = 0;
+    firstAt = 0;
+    lastAt = 0;
+    process.send!({ type: 'reset' });
+  } else if (message.type === 'exit') {
+    server.close();
+    process.exit(0);
+  }
+});

@@ -1,0 +1,60 @@
+import type { FastifyInstance } from 'fastify';
+import type { RouteDeps } from '../app.js';
+import { errorResponses } from '../schemas.js';
+import { originOf } from '../sessions.js';
+import { requireApiKey } from './session.js';
+
+export const PORTAL_LINK_DEFAULT_SECONDS = 3600;
+export const PORTAL_LINK_MIN_SECONDS = 60;
+export const PORTAL_LINK_MAX_SECONDS = 24 * 3600;
+
+/**
+ * Portal links let a platform hand one of its customers the dashboard of that customer's
+ * organization without an API key: a URL with a signed, short-lived token. Opening it (before it
+ * expires) starts an ordinary 12-hour dashboard session.
+ */
+export function portalLinkRoutes(app: FastifyInstance, { sessions, clock }: RouteDeps): void {
+  app.post<{ Body: { expires_in_seconds?: number } | undefined }>('/portal-links', {
+    schema: {
+      tags: ['dashboard'],
+      summary: "A link that signs its holder in to your organization's dashboard until it expires. Needs an API key.",
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          expires_in_seconds: {
+            type: 'integer',
+            minimum: PORTAL_LINK_MIN_SECONDS,
+            maximum: PORTAL_LINK_MAX_SECONDS,
+            description: `How long the link can be opened. Default ${PORTAL_LINK_DEFAULT_SECONDS}.`,
+          },
+        },
+      },
+      response: {
+        201: {
+          type: 'object',
+          required: ['url', 'expires_at'],
+          properties: { url: { type: 'string' }, expires_at: { type: 'string', format: 'date-time' } },
+        },
+        ...errorResponses,
+      },
+    },
+    // The body is optional; validate an absent one as {}.
+    preValidation: async (request) => {
+      request.body ??= {};
+    },
+  }, async (request, reply) => {
+    requireApiKey(request, 'portal links are created with an API key ("Authorization: Bearer <key>"), not from a dashboard session');
+    const seconds = request.body?.expires_in_seconds ?? PORTAL_LINK_DEFAULT_SECONDS;
+    const expiresAt = Math.floor(clock.now() / 1000) * 1000 + seconds * 1000;
+    const token = (await sessions.signer()).sign('portal', {
+      organizationId: request.organizationId,
+      expiresAt,
+      signedInWith: 'portal_link',
+    });
+    return reply.code(201).send({
+      url: `${originOf(request)}/portal?token=${token}`,
+      expires_at: new Date(expiresAt).toISOString(),
+    });
+  });
+}

@@ -1,0 +1,166 @@
+/**
+ * JSON Schemas of the API's resources, shared by the routes (validation, response serialization) and
+ * by the OpenAPI document. Field names are snake_case; times are ISO 8601 strings.
+ */
+
+const time = { type: 'string', format: 'date-time' } as const;
+const nullableTime = { type: ['string', 'null'], format: 'date-time' } as const;
+const nullableString = { type: ['string', 'null'] } as const;
+
+export const idParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', minLength: 1, maxLength: 100 } },
+} as const;
+
+export const eventTypeName = { type: 'string', minLength: 1, maxLength: 100 } as const;
+
+export const pageQuery = {
+  cursor: { type: 'string', minLength: 1, maxLength: 100, description: '`next_cursor` of the previous page.' },
+  limit: { type: 'integer', minimum: 1, maximum: 250, default: 50 },
+} as const;
+
+export const errorResponse = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: {
+        code: { type: 'string', description: 'Stable error code, listed in docs/errors.md.' },
+        message: { type: 'string' },
+        field: { type: 'string', description: 'The offending field, when there is one.' },
+      },
+    },
+  },
+} as const;
+
+export const endpointResource = {
+  type: 'object',
+  required: ['id', 'url', 'description', 'events', 'enabled', 'signature_scheme', 'created_at', 'updated_at'],
+  properties: {
+    id: { type: 'string' },
+    url: { type: 'string' },
+    description: { type: 'string' },
+    events: { type: 'array', items: { type: 'string' } },
+    enabled: { type: 'boolean' },
+    signature_scheme: { type: 'string', enum: ['contactsmanager', 'both'] },
+    created_at: time,
+    updated_at: time,
+  },
+} as const;
+
+export const secretResource = {
+  type: 'object',
+  required: ['secret'],
+  properties: {
+    secret: { type: 'string' },
+    previous: {
+      type: 'object',
+      required: ['secret', 'expires_at'],
+      properties: { secret: { type: 'string' }, expires_at: time },
+    },
+  },
+} as const;
+
+const payload = { type: 'object', additionalProperties: true } as const;
+
+export const deliveryResource = {
+  type: 'object',
+  required: [
+    'id', 'event_id', 'event_type', 'endpoint_id', 'status', 'attempt_count', 'next_attempt_at',
+    'last_attempt_at', 'last_status_code', 'last_error', 'resend_of', 'created_at', 'updated_at',
+  ],
+  properties: {
+    id: { type: 'string' },
+    event_id: { type: 'string' },
+    event_type: { type: 'string' },
+    endpoint_id: { type: 'string' },
+    status: { type: 'string', enum: ['pending', 'succeeded', 'failed'] },
+    attempt_count: { type: 'integer' },
+    next_attempt_at: nullableTime,
+    last_attempt_at: nullableTime,
+    last_status_code: { type: ['integer', 'null'] },
+    last_error: nullableString,
+    resend_of: { ...nullableString, description: 'The delivery this one re-sends.' },
+    created_at: time,
+    updated_at: time,
+  },
+} as const;
+
+export const attemptResource = {
+  type: 'object',
+  required: [
+    'id', 'number', 'started_at', 'duration_ms', 'status_code', 'error_kind', 'error_message', 'response_body',
+    'request_headers', 'succeeded', 'final',
+  ],
+  properties: {
+    id: { type: 'string' },
+    number: { type: 'integer' },
+    started_at: time,
+    duration_ms: { type: 'number' },
+    status_code: { type: ['integer', 'null'] },
+    error_kind: nullableString,
+    error_message: nullableString,
+    response_body: { ...nullableString, description: 'Truncated to 4 KiB.' },
+    request_headers: { type: 'object', additionalProperties: { type: 'string' } },
+    succeeded: { type: 'boolean' },
+    final: { type: 'boolean', description: 'True when no further attempt follows.' },
+  },
+} as const;
+
+export const eventResource = {
+  type: 'object',
+  required: ['id', 'event', 'payload', 'idempotency_key', 'created_at'],
+  properties: {
+    id: { type: 'string', description: 'The envelope id receivers deduplicate on.' },
+    event: { type: 'string' },
+    payload,
+    idempotency_key: nullableString,
+    created_at: time,
+  },
+} as const;
+
+export const eventWithDeliveries = {
+  ...eventResource,
+  required: [...eventResource.required, 'deliveries'],
+  properties: { ...eventResource.properties, deliveries: { type: 'array', items: deliveryResource } },
+} as const;
+
+export const publishResponse = {
+  type: 'object',
+  required: ['id', 'event', 'created_at', 'deliveries', 'duplicate'],
+  properties: {
+    id: { type: 'string' },
+    event: { type: 'string' },
+    created_at: time,
+    deliveries: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'endpoint_id', 'status'],
+        properties: {
+          id: { type: 'string' },
+          endpoint_id: { type: 'string' },
+          status: { type: 'string', enum: ['pending', 'succeeded', 'failed'] },
+        },
+      },
+    },
+    duplicate: { type: 'boolean', description: 'True when the idempotency key matched an earlier event.' },
+  },
+} as const;
+
+export function pageOf<T extends object>(item: T) {
+  return {
+    type: 'object',
+    required: ['data', 'next_cursor'],
+    properties: { data: { type: 'array', items: item }, next_cursor: nullableString },
+  } as const;
+}
+
+/** The error responses every authenticated route can give, added to its `response` schema. */
+export const errorResponses = {
+  '4xx': errorResponse,
+  '5xx': errorResponse,
+} as const;

@@ -1,0 +1,90 @@
+import type { Attempt, Delivery, Endpoint, EndpointSecret, Event, PublishResult } from '../store/store.js';
+
+/** Store records → API JSON (snake_case, ISO 8601 times). */
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function isoOrNull(ms: number | null): string | null {
+  return ms === null ? null : iso(ms);
+}
+
+export function endpointJson(endpoint: Endpoint) {
+  return {
+    id: endpoint.id,
+    url: endpoint.url,
+    description: endpoint.description,
+    events: endpoint.events,
+    enabled: endpoint.enabled,
+    signature_scheme: endpoint.signatureScheme,
+    created_at: iso(endpoint.createdAt),
+    updated_at: iso(endpoint.updatedAt),
+  };
+}
+
+/** `secrets` newest first, as `Store.listSecrets` returns them. */
+export function secretJson(secrets: readonly EndpointSecret[]) {
+  const [current, previous] = secrets;
+  if (current === undefined) throw new Error('an endpoint always has a current secret');
+  return {
+    secret: current.secret,
+    ...(previous !== undefined && previous.expiresAt !== null
+      ? { previous: { secret: previous.secret, expires_at: iso(previous.expiresAt) } }
+      : {}),
+  };
+}
+
+export function eventJson(event: Event) {
+  return {
+    id: event.id,
+    event: event.type,
+    payload: JSON.parse(event.payloadJson) as Record<string, unknown>,
+    idempotency_key: event.idempotencyKey,
+    created_at: iso(event.createdAt),
+  };
+}
+
+export function deliveryJson(delivery: Delivery) {
+  return {
+    id: delivery.id,
+    event_id: delivery.eventId,
+    event_type: delivery.eventType,
+    endpoint_id: delivery.endpointId,
+    status: delivery.status,
+    attempt_count: delivery.attemptCount,
+    next_attempt_at: isoOrNull(delivery.nextAttemptAt),
+    last_attempt_at: isoOrNull(delivery.lastAttemptAt),
+    last_status_code: delivery.lastStatusCode,
+    last_error: delivery.lastError,
+    resend_of: delivery.resendOf,
+    created_at: iso(delivery.createdAt),
+    updated_at: iso(delivery.updatedAt),
+  };
+}
+
+export function attemptJson(attempt: Attempt) {
+  return {
+    id: attempt.id,
+    number: attempt.number,
+    started_at: iso(attempt.startedAt),
+    duration_ms: attempt.durationMs,
+    status_code: attempt.statusCode,
+    error_kind: attempt.errorKind,
+    error_message: attempt.errorMessage,
+    response_body: attempt.responseBody,
+    request_headers: attempt.requestHeaders,
+    succeeded: attempt.succeeded,
+    final: attempt.final,
+  };
+}
+
+export function publishJson(result: PublishResult) {
+  return {
+    id: result.event.id,
+    event: result.event.type,
+    created_at: iso(result.event.createdAt),
+    deliveries: result.deliveries.map((d) => ({ id: d.id, endpoint_id: d.endpointId, status: d.status })),
+    duplicate: result.duplicate,
+  };
+}

@@ -1,0 +1,312 @@
+/**
+ * The dispatcher: a small worker loop that leases due deliveries, sends their attempts, and records
+ * the results.
+ *
+ * States: `idle` (built, not started) → `running` → `stopping` → `stopped`.
+ * - running: claim up to `min(batchSize, free slots)` deliveries, start each attempt without waiting
+ *   for it (at most `concurrency` at once; the store keeps each endpoint to `perEndpointConcurrency`
+ *   leases, so a slow endpoint cannot take every slot), and claim again. When nothing is due, sleep
+ *   until the next delivery is due or the poll interval ends, whichever is first; `notify()`, the
+ *   store's `onDeliveriesDue`, and every finished attempt cut the sleep short.
+ * - stopping: claim nothing more; attempts in flight may finish until the deadline; the rest are
+ *   aborted and their leases released, so they are due again at once for the next process. Every
+ *   cleanup step runs even when an earlier one fails. The store is the owner's to close.
+ *
+ * Every scheduling decision (claim time, attempt start, failure time, next attempt) reads the
+ * injected clock, so tests can drive time; durations are measured on the monotonic clock.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import { systemClock, type Clock } from '../clock.js';
+import { ConfigError } from '../errors.js';
+import type { Metrics } from '../metrics.js';
+import type { AttemptRecord, ClaimedDelivery, Store } from '../store/store.js';
+import { observeAttempt } from './attempt-metrics.js';
+import { AttemptRecorder } from './attempt-recorder.js';
+import { buildDeliveryRequest } from './request.js';
+import { nextAttemptAt, validateRetryPolicy, type RetryPolicy } from './retry-policy.js';
+import { createSender, type AttemptOutcome, type Sender } from './send.js';
+
+export type DispatcherState = 'idle' | 'running' | 'stopping' | 'stopped';
+
+export interface DispatcherOptions {
+  store: Store;
+  logger: Logger;
+  clock?: Clock;
+  policy: RetryPolicy;
+  /** Attempts in flight at once, across all endpoints. Default 64. */
+  concurrency?: number;
+  /** Leases one endpoint may hold at once, across all dispatchers. Default 8. */
+  perEndpointConcurrency?: number;
+  /** Most deliveries claimed in one statement. Default: `concurrency`. */
+  batchSize?: number;
+  /** How long a claimed delivery stays leased. Default: the attempt timeout plus 30 s. */
+  leaseMs?: number;
+  /** Longest sleep between looks for due deliveries. Default 1000 ms. */
+  pollIntervalMs?: number;
+  /** Names this dispatcher on its leases. Default `<hostname>:<pid>:<random>`. */
+  leaseOwner?: string;
+  allowPrivateNetworks: boolean;
+  /** `Herald/<version>`. */
+  userAgent: string;
+  metrics?: Metrics;
+}
+
+export interface StopOptions {
+  /** How long attempts in flight may run on before they are aborted. */
+  deadlineMs: number;
+}
+
+const RECORD_BATCH_MAX = 1000;
+
+export class Dispatcher {
+  private currentState: DispatcherState = 'idle';
+  private readonly store: Store;
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly policy: RetryPolicy;
+  private readonly concurrency: number;
+  private readonly perEndpointConcurrency: number;
+  private readonly batchSize: number;
+  private readonly leaseMs: number;
+  private readonly pollIntervalMs: number;
+  readonly leaseOwner: string;
+  private readonly userAgent: string;
+  private readonly metrics: Metrics | undefined;
+  private readonly sender: Sender;
+  private readonly recorder: AttemptRecorder;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly shutdown = new AbortController();
+  /** Leased deliveries to hand back at shutdown: aborted attempts, and claims that raced `stop()`. */
+  private readonly toRelease: string[] = [];
+  private notified = false;
+  private wake: (() => void) | null = null;
+  private loopDone: Promise<void> = Promise.resolve();
+  private stopped: Promise<void> | null = null;
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(options: DispatcherOptions) {
+    this.store = options.store;
+    this.logger = options.logger;
+    this.clock = options.clock ?? systemClock;
+    this.policy = validateRetryPolicy(options.policy);
+    this.concurrency = positiveInteger('concurrency', options.concurrency ?? 64);
+    this.perEndpointConcurrency = positiveInteger('perEndpointConcurrency', options.perEndpointConcurrency ?? 8);
+    this.batchSize = positiveInteger('batchSize', options.batchSize ?? this.concurrency);
+    this.leaseMs = positiveInteger('leaseMs', options.leaseMs ?? this.policy.timeoutMs + 30_000);
+    this.pollIntervalMs = positiveInteger('pollIntervalMs', options.pollIntervalMs ?? 1000);
+    this.leaseOwner = options.leaseOwner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+    this.userAgent = options.userAgent;
+    this.metrics = options.metrics;
+    this.sender = createSender({ allowPrivateNetworks: options.allowPrivateNetworks });
+    this.recorder = new AttemptRecorder(this.store, this.logger, { retryDelayMs: this.pollIntervalMs, maxBatch: RECORD_BATCH_MAX });
+  }
+
+  get state(): DispatcherState {
+    return this.currentState;
+  }
+
+  start(): void {
+    if (this.currentState !== 'idle') throw new Error(`cannot start a dispatcher that is ${this.currentState}`);
+    this.currentState = 'running';
+    this.unsubscribe = this.store.onDeliveriesDue(() => this.notify());
+    this.loopDone = this.loop();
+  }
+
+  /** Look for due deliveries now instead of at the end of the current sleep. */
+  notify(): void {
+    this.notified = true;
+    this.wake?.();
+  }
+
+  /** Stops gracefully (see the header). Calling it again returns the same promise. */
+  stop({ deadlineMs }: StopOptions): Promise<void> {
+    this.stopped ??= this.shutDown(deadlineMs);
+    return this.stopped;
+  }
+
+  private async loop(): Promise<void> {
+    while (this.currentState === 'running') {
+      this.notified = false;
+      const free = this.concurrency - this.inFlight.size;
+      if (free <= 0) {
+        // Every finished attempt calls notify().
+        await this.sleep(this.pollIntervalMs);
+        continue;
+      }
+      const limit = Math.min(this.batchSize, free);
+      let claimed: ClaimedDelivery[];
+      try {
+        claimed = await this.store.claimDueDeliveries({
+          leaseOwner: this.leaseOwner,
+          limit,
+          leaseMs: this.leaseMs,
+          now: this.clock.now(),
+          perEndpointLimit: this.perEndpointConcurrency,
+        });
+      } catch (error) {
+        this.logger.error({ err: error }, 'claiming due deliveries failed; trying again after the poll interval');
+        await this.sleep(this.pollIntervalMs);
+        continue;
+      }
+      if (this.currentState !== 'running') {
+        this.toRelease.push(...claimed.map((delivery) => delivery.deliveryId));
+        break;
+      }
+      for (const delivery of claimed) this.startAttempt(delivery);
+      // A full batch means more may be due right now.
+      if (claimed.length === limit) continue;
+      await this.sleep(await this.untilNextDue());
+    }
+  }
+
+  private async untilNextDue(): Promise<number> {
+    let next: number | null;
+    try {
+      next = await this.store.nextDueAt();
+    } catch (error) {
+      this.logger.error({ err: error }, 'reading the next due time failed');
+      return this.pollIntervalMs;
+    }
+    const now = this.clock.now();
+    // Due but not claimed means its endpoint is at its concurrency limit: a finishing attempt or the
+    // poll interval, whichever comes first, ends the wait.
+    if (next === null || next <= now) return this.pollIntervalMs;
+    return Math.min(next - now, this.pollIntervalMs);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.notified || this.currentState !== 'running') return Promise.resolve();
+    return new Promise((resolve) => {
+      const finish = (): void => {
+        clearTimeout(timer);
+        this.wake = null;
+        resolve();
+      };
+      const timer = setTimeout(finish, ms);
+      this.wake = finish;
+    });
+  }
+
+  private startAttempt(delivery: ClaimedDelivery): void {
+    const running: Promise<void> = this.attempt(delivery)
+      .catch((error: unknown) => {
+        // Only a bug gets here; the lease expires and the delivery is tried again.
+        this.logger.error({ err: error, deliveryId: delivery.deliveryId }, 'delivery attempt crashed');
+      })
+      .finally(() => {
+        this.inFlight.delete(running);
+        // A slot is free, and a retry may have been scheduled: look again.
+        this.notify();
+      });
+    this.inFlight.add(running);
+  }
+
+  private async attempt(delivery: ClaimedDelivery): Promise<void> {
+    const startedAt = this.clock.now();
+    const request = buildDeliveryRequest(delivery, { timestamp: Math.floor(startedAt / 1000), userAgent: this.userAgent });
+    const outcome = await this.sender.send({ ...request, timeoutMs: this.policy.timeoutMs, signal: this.shutdown.signal });
+    if (!outcome.ok && outcome.errorKind === 'aborted') {
+      // Shutdown cut it short: not an attempt the receiver can be blamed for. Hand the lease back.
+      this.toRelease.push(delivery.deliveryId);
+      return;
+    }
+    const finishedAt = this.clock.now();
+    const next = outcome.ok ? null : nextAttemptAt(this.policy, delivery.attempt, finishedAt, outcome);
+    if (this.metrics) observeAttempt(this.metrics, outcome, delivery.eventId, finishedAt);
+    this.log(delivery, outcome, next);
+    const record: AttemptRecord = {
+      deliveryId: delivery.deliveryId,
+      leaseOwner: this.leaseOwner,
+      nextAttemptAt: next,
+      recordedAt: finishedAt,
+      attempt: {
+        number: delivery.attempt,
+        startedAt,
+        durationMs: outcome.durationMs,
+        statusCode: outcome.status ?? null,
+        errorKind: outcome.ok ? null : outcome.errorKind,
+        errorMessage: outcome.ok ? null : outcome.message,
+        responseBody: outcome.responseBody ?? null,
+        requestHeaders: request.headers,
+        succeeded: outcome.ok,
+        final: next === null,
+      },
+    };
+    await this.recorder.record(record);
+  }
+
+  private log(delivery: ClaimedDelivery, outcome: AttemptOutcome, next: number | null): void {
+    const fields = {
+      deliveryId: delivery.deliveryId,
+      endpointId: delivery.endpointId,
+      eventId: delivery.eventId,
+      attempt: delivery.attempt,
+      durationMs: outcome.durationMs,
+      status: outcome.status,
+    };
+    if (outcome.ok) {
+      this.logger.debug(fields, 'delivered');
+      return;
+    }
+    const failure = { ...fields, errorKind: outcome.errorKind, error: outcome.message, nextAttemptAt: next };
+    this.logger.warn(failure, next === null ? 'delivery failed for good' : 'delivery attempt failed; will retry');
+  }
+
+  private async shutDown(deadlineMs: number): Promise<void> {
+    const wasRunning = this.currentState === 'running';
+    this.currentState = 'stopping';
+    const errors: unknown[] = [];
+    const step = async (what: string, run: () => Promise<unknown>): Promise<void> => {
+      try {
+        await run();
+      } catch (error) {
+        errors.push(error);
+        this.logger.error({ err: error }, `dispatcher shutdown: ${what} failed`);
+      }
+    };
+
+    this.unsubscribe?.();
+    this.wake?.();
+    if (wasRunning) {
+      await step('finishing the claim loop', () => this.loopDone);
+      await step('draining attempts in flight', () => this.drain(deadlineMs));
+      if (this.inFlight.size > 0) {
+        this.logger.warn({ aborted: this.inFlight.size, deadlineMs }, 'aborting attempts still in flight at the deadline');
+      }
+      this.shutdown.abort();
+      this.recorder.stopRetrying();
+      await step('settling aborted attempts', () => Promise.allSettled([...this.inFlight]));
+      await step('writing finished attempts', () => this.recorder.idle());
+      await step('releasing leases', () => this.releaseLeases());
+    }
+    await step('closing connection pools', () => this.sender.close());
+    this.currentState = 'stopped';
+    if (errors.length > 0) throw new AggregateError(errors, 'the dispatcher stopped, but some cleanup steps failed');
+  }
+
+  private async drain(deadlineMs: number): Promise<void> {
+    if (this.inFlight.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, deadlineMs);
+    });
+    await Promise.race([Promise.allSettled([...this.inFlight]), deadline]);
+    clearTimeout(timer);
+  }
+
+  private async releaseLeases(): Promise<void> {
+    if (this.toRelease.length === 0) return;
+    const ids = this.toRelease.splice(0);
+    await this.store.releaseLeases(this.leaseOwner, ids, this.clock.now());
+    this.logger.info({ released: ids.length }, 'released the leases of unfinished deliveries');
+  }
+}
+
+function positiveInteger(field: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new ConfigError(`${field} must be a positive whole number, got ${String(value)}`, { field });
+  }
+  return value;
+}

@@ -1,0 +1,192 @@
+/**
+ * Sends one delivery attempt and reports what happened as a value: failures a receiver or the network
+ * can cause (status codes, timeouts, refused connections, TLS, refused addresses) are outcomes, not
+ * exceptions. One keep-alive undici `Pool` per origin carries every attempt to that origin.
+ */
+import { StringDecoder } from 'node:string_decoder';
+import { Pool } from 'undici';
+import type { AttemptErrorKind } from '../store/store.js';
+import { BlockedAddressError, createGuardedConnector, validateEndpointUrl } from './ssrf-guard.js';
+
+export interface SendRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  /** Limit on the whole attempt: connecting, sending, and reading the complete response. */
+  timeoutMs: number;
+  /** Aborts the attempt from outside (shutdown); the outcome is then `aborted`. */
+  signal?: AbortSignal;
+}
+
+export interface AttemptSuccess {
+  ok: true;
+  status: number;
+  durationMs: number;
+  responseBody: string;
+}
+
+export interface AttemptFailure {
+  ok: false;
+  /** False when trying again cannot help; the delivery then fails without further attempts. */
+  retryable: boolean;
+  errorKind: AttemptErrorKind;
+  message: string;
+  status?: number;
+  durationMs: number;
+  responseBody?: string;
+}
+
+export type AttemptOutcome = AttemptSuccess | AttemptFailure;
+
+export interface SenderOptions {
+  /** Deliver to loopback, private and other non-public addresses too (development, tests). */
+  allowPrivateNetworks: boolean;
+  /** Bytes of the response body kept for the attempt log; the rest is read and thrown away. */
+  maxResponseBytes?: number;
+}
+
+export interface Sender {
+  send(request: SendRequest): Promise<AttemptOutcome>;
+  /** Closes every pool, letting requests still in flight finish. */
+  close(): Promise<void>;
+}
+
+/**
+ * Beyond this many unkept response bytes, stop reading and drop the connection: draining a huge body
+ * to save one keep-alive socket is not worth the bandwidth.
+ */
+const MAX_DISCARDED_BYTES = 64 * 1024;
+
+export function createSender({ allowPrivateNetworks, maxResponseBytes = 4096 }: SenderOptions): Sender {
+  const pools = new Map<string, Pool>();
+  let closed = false;
+
+  function poolFor(origin: string): Pool {
+    let pool = pools.get(origin);
+    if (pool === undefined) {
+      pool = new Pool(origin, allowPrivateNetworks ? {} : { connect: createGuardedConnector({}) });
+      pools.set(origin, pool);
+    }
+    return pool;
+  }
+
+  async function send({ url, headers, body, timeoutMs, signal }: SendRequest): Promise<AttemptOutcome> {
+    const started = performance.now();
+    const elapsed = (): number => Math.round(performance.now() - started);
+    if (closed) {
+      return { ok: false, retryable: true, errorKind: 'aborted', message: 'attempt not sent: the sender is closed', durationMs: 0 };
+    }
+    let target: URL;
+    try {
+      target = validateEndpointUrl(url);
+    } catch (error) {
+      return { ok: false, retryable: false, errorKind: 'invalid_url', message: (error as Error).message, durationMs: 0 };
+    }
+
+    const timeout = AbortSignal.timeout(timeoutMs);
+    try {
+      const response = await poolFor(target.origin).request({
+        path: `${target.pathname}${target.search}`,
+        method: 'POST',
+        headers,
+        body,
+        signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+      const responseBody = await readCapped(response.body, maxResponseBytes);
+      const status = response.statusCode;
+      if (status >= 200 && status < 300) return { ok: true, status, durationMs: elapsed(), responseBody };
+      return {
+        ok: false,
+        retryable: true,
+        errorKind: 'http_status',
+        status,
+        message: statusMessage(status, response.headers.location),
+        durationMs: elapsed(),
+        responseBody,
+      };
+    } catch (error) {
+      return failure(error, { timedOut: timeout.aborted, aborted: signal?.aborted === true, timeoutMs, durationMs: elapsed() });
+    }
+  }
+
+  async function close(): Promise<void> {
+    closed = true;
+    const closing = [...pools.values()].map((pool) => pool.close());
+    pools.clear();
+    const results = await Promise.allSettled(closing);
+    const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+    if (errors.length > 0) throw new AggregateError(errors, 'closing the delivery connection pools failed');
+  }
+
+  return { send, close };
+}
+
+/** Keeps the first `limit` bytes (cut back to a whole UTF-8 character) and discards the rest. */
+async function readCapped(body: AsyncIterable<Buffer>, limit: number): Promise<string> {
+  const kept: Buffer[] = [];
+  let keptBytes = 0;
+  let discarded = 0;
+  for await (const chunk of body) {
+    const part = keptBytes < limit ? chunk.subarray(0, limit - keptBytes) : chunk.subarray(0, 0);
+    if (part.length > 0) kept.push(part);
+    keptBytes += part.length;
+    discarded += chunk.length - part.length;
+    if (discarded > MAX_DISCARDED_BYTES) break;
+  }
+  // StringDecoder.write holds back an incomplete trailing character instead of mangling it.
+  return new StringDecoder('utf8').write(Buffer.concat(kept));
+}
+
+function statusMessage(status: number, location: string | string[] | undefined): string {
+  if (status >= 300 && status < 400) {
+    const to = typeof location === 'string' ? ` to ${location}` : '';
+    return `HTTP ${status}: redirect${to} not followed (the endpoint URL must answer 2xx itself)`;
+  }
+  return `HTTP ${status}: a 2xx status was expected`;
+}
+
+interface FailureContext {
+  timedOut: boolean;
+  aborted: boolean;
+  timeoutMs: number;
+  durationMs: number;
+}
+
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
+const TLS_CODE = /^ERR_(TLS|SSL)_|CERT|SELF_SIGNED|UNABLE_TO_(VERIFY|GET)|^EPROTO$/;
+
+function failure(error: unknown, { timedOut, aborted, timeoutMs, durationMs }: FailureContext): AttemptFailure {
+  const blocked = findCause(error, (e): e is BlockedAddressError => e instanceof BlockedAddressError);
+  if (blocked) return { ok: false, retryable: false, errorKind: 'blocked_address', message: blocked.message, durationMs };
+  if (aborted && !timedOut) {
+    return { ok: false, retryable: true, errorKind: 'aborted', message: 'attempt aborted: Herald is shutting down', durationMs };
+  }
+  const code = errorCode(error);
+  if (timedOut || TIMEOUT_CODES.has(code)) {
+    return {
+      ok: false,
+      retryable: true,
+      errorKind: 'timeout',
+      message: `no complete response within ${timeoutMs} ms${code && code !== 'ABORT_ERR' ? ` (${code})` : ''}`,
+      durationMs,
+    };
+  }
+  const detail = error instanceof Error ? error.message : String(error);
+  const kind: AttemptErrorKind = TLS_CODE.test(code) ? 'tls' : 'connection';
+  return { ok: false, retryable: true, errorKind: kind, message: code ? `${code}: ${detail}` : detail, durationMs };
+}
+
+function findCause<T extends Error>(error: unknown, match: (e: unknown) => e is T): T | undefined {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) if (match(e)) return e;
+  return undefined;
+}
+
+function errorCode(error: unknown): string {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+  }
+  return '';
+}

@@ -1,0 +1,71 @@
+import type { Catalog } from '../catalog/catalog.js';
+import type { Clock } from '../clock.js';
+import { uuidv7 } from '../ids.js';
+import type { Metrics } from '../metrics.js';
+import type { NewEvent, PublishResult, Store } from '../store/store.js';
+import { GroupCommitter } from './group-commit.js';
+
+/**
+ * The publish path: validate against the catalog, serialize the payload once (`JSON.stringify` keeps
+ * the producer's field order, wire spec §1), then commit through the group committer so concurrent
+ * publishes share one transaction — and one fsync. A caller's promise settles only after its event is
+ * durable.
+ */
+
+export const DEFAULT_IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+export interface PublishRequest {
+  organizationId: string;
+  type: string;
+  payload: unknown;
+  idempotencyKey?: string | null;
+  /** Deliver only to this endpoint (test events), whatever it subscribes to. */
+  onlyEndpointId?: string | null;
+}
+
+export interface Publisher {
+  /** Throws `UnknownEventTypeError` / `InvalidPayloadError` before anything is written. */
+  publish(request: PublishRequest): Promise<PublishResult>;
+  /** Resolves once every queued publish has settled. */
+  drain(): Promise<void>;
+}
+
+export interface PublisherOptions {
+  store: Store;
+  catalog: Catalog;
+  clock: Clock;
+  metrics?: Metrics;
+  /** How long an idempotency key returns the original event. Default 24 h. */
+  idempotencyWindowMs?: number;
+  /** Most events committed in one transaction. Default 500. */
+  maxBatchSize?: number;
+}
+
+export function createPublisher(options: PublisherOptions): Publisher {
+  const { store, catalog, clock, metrics } = options;
+  const windowMs = options.idempotencyWindowMs ?? DEFAULT_IDEMPOTENCY_WINDOW_MS;
+  const committer = new GroupCommitter<NewEvent, PublishResult>(
+    (batch) => store.publishEvents(batch),
+    options.maxBatchSize ?? 500,
+  );
+
+  return {
+    async publish(request) {
+      catalog.validatePayload(request.type, request.payload);
+      const now = clock.now();
+      const result = await committer.submit({
+        id: uuidv7(now),
+        organizationId: request.organizationId,
+        type: request.type,
+        payloadJson: JSON.stringify(request.payload),
+        idempotencyKey: request.idempotencyKey ?? null,
+        createdAt: now,
+        idempotencyExpiresAt: now + windowMs,
+        onlyEndpointId: request.onlyEndpointId ?? null,
+      });
+      if (!result.duplicate) metrics?.eventsAccepted.inc();
+      return result;
+    },
+    drain: () => committer.drain(),
+  };
+}

@@ -1,0 +1,12 @@
+import { openPostgresStore } from './postgres/postgres-store.js';
+import { openSqliteStore } from './sqlite/sqlite-store.js';
+import type { Store } from './store.js';
+
+/**
+ * Opens the Store a `--db` value names: a `postgres://` URL (with optional `schema` and `pool_size`
+ * query parameters), or else a SQLite file path. Either way the schema is brought up to date.
+ */
+export async function openStore(db: string): Promise<Store> {
+  if (/^postgres(ql)?:\/\//i.test(db)) return openPostgresStore(db);
+  return openSqliteStore(db);
+}

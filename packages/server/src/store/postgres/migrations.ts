@@ -1,0 +1,175 @@
+import type { Pool } from 'pg';
+import { quoteIdentifier } from './rows.js';
+
+/**
+ * Numbered migrations for PostgreSQL, recorded in `herald_migrations` inside Herald's schema. Never
+ * edit a released migration: add the next number.
+ *
+ * Every process runs `migrate()` when it opens the store, so several API and dispatcher processes
+ * starting together all try at once. They queue on a transaction-scoped advisory lock keyed by the
+ * schema name; the first applies what is missing, the others then find nothing to do. DDL is
+ * transactional here, so a crash mid-migration leaves the previous version intact.
+ *
+ * Times are bigint Unix milliseconds (the Store speaks ms numbers; no time zone to get wrong). Ids
+ * are text with the "C" collation, so UUID v7 ids sort bytewise, by creation time, whatever the
+ * database's locale. Payloads and request headers are text, not jsonb, because jsonb would reorder
+ * keys and the bytes must stay as published.
+ */
+const MIGRATIONS: readonly string[] = [
+  /* 1 */ `
+  CREATE TABLE organizations (
+    id text COLLATE "C" PRIMARY KEY,
+    name text NOT NULL,
+    created_at bigint NOT NULL
+  );
+
+  CREATE TABLE api_keys (
+    id text COLLATE "C" PRIMARY KEY,
+    organization_id text COLLATE "C" NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    prefix text NOT NULL,
+    key_hash text NOT NULL UNIQUE,
+    created_at bigint NOT NULL
+  );
+
+  CREATE TABLE endpoints (
+    id text COLLATE "C" PRIMARY KEY,
+    organization_id text COLLATE "C" NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    url text NOT NULL,
+    description text NOT NULL,
+    events text[] NOT NULL,
+    enabled boolean NOT NULL,
+    signature_scheme text NOT NULL,
+    created_at bigint NOT NULL,
+    updated_at bigint NOT NULL
+  );
+  CREATE INDEX endpoints_by_organization ON endpoints(organization_id, id);
+
+  CREATE TABLE endpoint_secrets (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    endpoint_id text COLLATE "C" NOT NULL REFERENCES endpoints(id) ON DELETE CASCADE,
+    secret text NOT NULL,
+    created_at bigint NOT NULL,
+    expires_at bigint
+  );
+  CREATE INDEX endpoint_secrets_by_endpoint ON endpoint_secrets(endpoint_id, seq);
+
+  CREATE TABLE events (
+    id text COLLATE "C" PRIMARY KEY,
+    organization_id text COLLATE "C" NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    type text NOT NULL,
+    payload text NOT NULL,
+    idempotency_key text,
+    created_at bigint NOT NULL
+  );
+  CREATE INDEX events_by_organization ON events(organization_id, id);
+
+  -- The primary key is what makes idempotency safe across API processes: the insert that wins it
+  -- owns the key; every other one conflicts, waits for the winner's commit, and reads its event.
+  CREATE TABLE idempotency_keys (
+    organization_id text COLLATE "C" NOT NULL,
+    key text NOT NULL,
+    event_id text COLLATE "C" NOT NULL,
+    created_at bigint NOT NULL,
+    expires_at bigint NOT NULL,
+    PRIMARY KEY (organization_id, key)
+  );
+
+  CREATE TABLE deliveries (
+    id text COLLATE "C" PRIMARY KEY,
+    organization_id text COLLATE "C" NOT NULL,
+    event_id text COLLATE "C" NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+    event_type text NOT NULL,
+    endpoint_id text COLLATE "C" NOT NULL REFERENCES endpoints(id) ON DELETE CASCADE,
+    status text NOT NULL,
+    attempt_count integer NOT NULL DEFAULT 0,
+    next_attempt_at bigint,
+    lease_owner text,
+    lease_expires_at bigint,
+    last_status_code integer,
+    last_error text,
+    last_attempt_at bigint,
+    resend_of text COLLATE "C",
+    created_at bigint NOT NULL,
+    updated_at bigint NOT NULL
+  );
+  CREATE INDEX deliveries_due ON deliveries(next_attempt_at) WHERE status = 'pending';
+  CREATE INDEX deliveries_due_by_endpoint ON deliveries(endpoint_id, next_attempt_at) WHERE status = 'pending';
+  CREATE INDEX deliveries_leased ON deliveries(endpoint_id, lease_expires_at) WHERE lease_owner IS NOT NULL;
+  CREATE INDEX deliveries_by_organization ON deliveries(organization_id, id);
+  CREATE INDEX deliveries_by_endpoint ON deliveries(endpoint_id, id);
+  CREATE INDEX deliveries_by_event ON deliveries(event_id);
+
+  CREATE TABLE attempts (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id text COLLATE "C" NOT NULL UNIQUE,
+    delivery_id text COLLATE "C" NOT NULL REFERENCES deliveries(id) ON DELETE CASCADE,
+    number integer NOT NULL,
+    started_at bigint NOT NULL,
+    duration_ms integer NOT NULL,
+    status_code integer,
+    error_kind text,
+    error_message text,
+    response_body text,
+    request_headers text NOT NULL,
+    succeeded boolean NOT NULL,
+    final boolean NOT NULL
+  );
+  CREATE INDEX attempts_by_delivery ON attempts(delivery_id, number);
+  CREATE INDEX attempts_by_start ON attempts(started_at);
+  `,
+  /* 2 */ `
+  CREATE TABLE server_secrets (
+    name text PRIMARY KEY,
+    value text NOT NULL,
+    created_at bigint NOT NULL
+  );
+  `,
+];
+
+/** The newest migration number this build knows. */
+export const LATEST_VERSION = MIGRATIONS.length;
+
+/**
+ * Brings `schema` up to date, creating it if needed. Returns the versions applied by this call
+ * (empty when another process got there first). Refuses a database migrated by a newer Herald.
+ */
+export async function migrate(pool: Pool, schema: string): Promise<number[]> {
+  const client = await pool.connect();
+  const applied: number[] = [];
+  try {
+    await client.query('BEGIN');
+    await client.query("SELECT pg_advisory_xact_lock(hashtext('herald_migrate:' || $1))", [schema]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS ${quoteIdentifier(schema)}.herald_migrations (
+         version integer PRIMARY KEY,
+         applied_at bigint NOT NULL
+       )`,
+    );
+    const { rows } = await client.query<{ version: number | null }>(
+      `SELECT max(version) AS version FROM ${quoteIdentifier(schema)}.herald_migrations`,
+    );
+    const current = rows[0]?.version ?? 0;
+    if (current > MIGRATIONS.length) {
+      throw new Error(
+        `schema "${schema}" is at migration ${current}, newer than this Herald (${MIGRATIONS.length}); upgrade Herald`,
+      );
+    }
+    // Unqualified names below resolve through the connection's search_path, which is `schema`.
+    for (let version = current + 1; version <= MIGRATIONS.length; version++) {
+      await client.query(MIGRATIONS[version - 1]!);
+      await client.query(`INSERT INTO ${quoteIdentifier(schema)}.herald_migrations (version, applied_at) VALUES ($1, $2)`, [
+        version,
+        Date.now(),
+      ]);
+      applied.push(version);
+    }
+    await client.query('COMMIT');
+    return applied;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,42 @@
+import type { Pool, PoolClient } from 'pg';
+
+/** serialization_failure and deadlock_detected: PostgreSQL rolled the transaction back; running it again is safe. */
+const RETRYABLE_CODES = new Set(['40001', '40P01']);
+const MAX_RUNS = 3;
+
+/**
+ * Runs `work` in a READ COMMITTED transaction on one pooled connection, committing when it resolves
+ * and rolling back when it throws. A deadlock or serialization failure reruns `work` from the start
+ * (so `work` must not have effects outside the database), at most three times in all. `settings`
+ * are `SET LOCAL` for the transaction, sent with its BEGIN in one round trip.
+ */
+export async function inTransaction<T>(
+  pool: Pool,
+  work: (client: PoolClient) => Promise<T>,
+  settings: Readonly<Record<string, string>> = {},
+): Promise<T> {
+  const begin = ['BEGIN', ...Object.entries(settings).map(([name, value]) => `SET LOCAL ${name} = ${value}`)].join('; ');
+  for (let run = 1; ; run++) {
+    const client = await pool.connect();
+    let broken = false;
+    try {
+      await client.query(begin);
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
+      if (run < MAX_RUNS && isRetryable(error)) continue;
+      throw error;
+    } finally {
+      // A connection that cannot even roll back is discarded rather than handed to the next caller.
+      client.release(broken);
+    }
+  }
+}
+
+function isRetryable(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && RETRYABLE_CODES.has(String((error as { code?: unknown }).code));
+}

@@ -1,0 +1,244 @@
+import type {
+  Attempt,
+  AttemptErrorKind,
+  ClaimedDelivery,
+  Delivery,
+  DeliveryStatus,
+  Endpoint,
+  EndpointSecret,
+  EndpointStats,
+  Event,
+  NewEvent,
+  Organization,
+  SignatureScheme,
+} from './store.js';
+
+/**
+ * Rows as both databases return them (snake_case, times as millisecond numbers) and their mapping to
+ * the Store's records. The dialects differ only in how they keep a flag and a list of strings —
+ * SQLite as 0/1 and JSON text, PostgreSQL as boolean and text[] — so rows carrying those are generic
+ * in both, and each dialect's `rows.ts` says how to read its own.
+ */
+
+export interface ColumnDecoding<Flag, List> {
+  flag(value: Flag): boolean;
+  list(value: List): string[];
+}
+
+export interface OrganizationRow {
+  id: string;
+  name: string;
+  created_at: number;
+}
+
+export interface EndpointRow<Flag, List> {
+  id: string;
+  organization_id: string;
+  url: string;
+  description: string;
+  events: List;
+  enabled: Flag;
+  signature_scheme: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SecretRow {
+  secret: string;
+  created_at: number;
+  expires_at: number | null;
+}
+
+export interface EndpointStatsRow {
+  endpoint_id: string;
+  attempts: number;
+  succeeded: number;
+  last_attempt_at: number | null;
+}
+
+export interface EventRow {
+  id: string;
+  organization_id: string;
+  type: string;
+  payload: string;
+  idempotency_key: string | null;
+  created_at: number;
+}
+
+export interface DeliveryRow {
+  id: string;
+  organization_id: string;
+  event_id: string;
+  event_type: string;
+  endpoint_id: string;
+  status: string;
+  attempt_count: number;
+  next_attempt_at: number | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  last_attempt_at: number | null;
+  resend_of: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AttemptRow<Flag> {
+  id: string;
+  delivery_id: string;
+  number: number;
+  started_at: number;
+  duration_ms: number;
+  status_code: number | null;
+  error_kind: string | null;
+  error_message: string | null;
+  response_body: string | null;
+  request_headers: string;
+  succeeded: Flag;
+  final: Flag;
+}
+
+/** A delivery just leased, with what sending it needs from its event and endpoint. */
+export interface LeasedRow {
+  id: string;
+  organization_id: string;
+  endpoint_id: string;
+  event_id: string;
+  event_type: string;
+  attempt_count: number;
+  payload: string;
+  url: string;
+  signature_scheme: string;
+  /** Valid secrets, newest first. */
+  secrets: string[];
+}
+
+/** The lease columns stay out: a lease is the dispatcher's business, not part of a Delivery. */
+export const DELIVERY_COLUMNS =
+  'id, organization_id, event_id, event_type, endpoint_id, status, attempt_count, next_attempt_at, ' +
+  'last_status_code, last_error, last_attempt_at, resend_of, created_at, updated_at';
+
+export function toOrganization(row: OrganizationRow): Organization {
+  return { id: row.id, name: row.name, createdAt: row.created_at };
+}
+
+export function toEndpoint<Flag, List>(row: EndpointRow<Flag, List>, decode: ColumnDecoding<Flag, List>): Endpoint {
+  return {
+    id: row.id,
+    organizationId: row.organization_id,
+    url: row.url,
+    description: row.description,
+    events: decode.list(row.events),
+    enabled: decode.flag(row.enabled),
+    signatureScheme: row.signature_scheme as SignatureScheme,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function toSecret(row: SecretRow): EndpointSecret {
+  return { secret: row.secret, createdAt: row.created_at, expiresAt: row.expires_at };
+}
+
+export function toEndpointStats(row: EndpointStatsRow): EndpointStats {
+  return {
+    endpointId: row.endpoint_id,
+    attempts: row.attempts,
+    succeeded: row.succeeded,
+    lastAttemptAt: row.last_attempt_at,
+  };
+}
+
+export function toEvent(row: EventRow): Event {
+  return {
+    id: row.id,
+    organizationId: row.organization_id,
+    type: row.type,
+    payloadJson: row.payload,
+    idempotencyKey: row.idempotency_key,
+    createdAt: row.created_at,
+  };
+}
+
+export function toDelivery(row: DeliveryRow): Delivery {
+  return {
+    id: row.id,
+    organizationId: row.organization_id,
+    eventId: row.event_id,
+    eventType: row.event_type,
+    endpointId: row.endpoint_id,
+    status: row.status as DeliveryStatus,
+    attemptCount: row.attempt_count,
+    nextAttemptAt: row.status === 'pending' ? row.next_attempt_at : null,
+    lastStatusCode: row.last_status_code,
+    lastError: row.last_error,
+    lastAttemptAt: row.last_attempt_at,
+    resendOf: row.resend_of,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function toAttempt<Flag>(row: AttemptRow<Flag>, decode: Pick<ColumnDecoding<Flag, unknown>, 'flag'>): Attempt {
+  return {
+    id: row.id,
+    deliveryId: row.delivery_id,
+    number: row.number,
+    startedAt: row.started_at,
+    durationMs: row.duration_ms,
+    statusCode: row.status_code,
+    errorKind: row.error_kind as AttemptErrorKind | null,
+    errorMessage: row.error_message,
+    responseBody: row.response_body,
+    requestHeaders: JSON.parse(row.request_headers) as Record<string, string>,
+    succeeded: decode.flag(row.succeeded),
+    final: decode.flag(row.final),
+  };
+}
+
+export function toClaimedDelivery(row: LeasedRow, leaseExpiresAt: number): ClaimedDelivery {
+  return {
+    deliveryId: row.id,
+    organizationId: row.organization_id,
+    endpointId: row.endpoint_id,
+    url: row.url,
+    signatureScheme: row.signature_scheme as SignatureScheme,
+    secrets: row.secrets,
+    eventId: row.event_id,
+    eventType: row.event_type,
+    payloadJson: row.payload,
+    attempt: row.attempt_count,
+    leaseExpiresAt,
+  };
+}
+
+/** The event record of a newly published event, as stored, without reading it back. */
+export function newEventRecord(event: NewEvent): Event {
+  return {
+    id: event.id,
+    organizationId: event.organizationId,
+    type: event.type,
+    payloadJson: event.payloadJson,
+    idempotencyKey: event.idempotencyKey,
+    createdAt: event.createdAt,
+  };
+}
+
+/** A delivery of a newly published event to one endpoint, as stored: pending and due at once. */
+export function newDelivery(id: string, event: NewEvent, endpointId: string): Delivery {
+  return {
+    id,
+    organizationId: event.organizationId,
+    eventId: event.id,
+    eventType: event.type,
+    endpointId,
+    status: 'pending',
+    attemptCount: 0,
+    nextAttemptAt: event.createdAt,
+    lastStatusCode: null,
+    lastError: null,
+    lastAttemptAt: null,
+    resendOf: null,
+    createdAt: event.createdAt,
+    updatedAt: event.createdAt,
+  };
+}

@@ -1,0 +1,24 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { systemClock } from '../../src/clock.js';
+import { dispatchHarness } from './harness.js';
+
+// The one test on the real clock: it proves the manual-clock tests' schedule holds in real time too.
+// Bounds are generous so a busy machine does not make it flaky.
+describe('dispatcher: real time', () => {
+  it('retries a 500 about 3 s, then about 7 s, after each failure, on the system clock', async (t) => {
+    const h = await dispatchHarness(t);
+    const receiver = await h.receiver((_req, n, res) => void res.writeHead(n < 3 ? 500 : 200).end());
+    await h.endpoint({ url: receiver.url });
+    const { deliveries } = await h.publish({ createdAt: Date.now() });
+    h.dispatcher({ clock: systemClock, pollIntervalMs: 1000 });
+
+    await h.deliveryWhere(deliveries[0]!.id, (d) => d.status === 'succeeded');
+    const [first, second, third] = await h.attempts(deliveries[0]!.id, 3);
+    const firstGap = second!.startedAt - (first!.startedAt + first!.durationMs);
+    const secondGap = third!.startedAt - (second!.startedAt + second!.durationMs);
+    assert.ok(firstGap >= 2990 && firstGap < 4500, `second attempt ${firstGap} ms after the first failed`);
+    assert.ok(secondGap >= 6990 && secondGap < 8500, `third attempt ${secondGap} ms after the second failed`);
+    assert.equal(receiver.requests.length, 3);
+  });
+});
