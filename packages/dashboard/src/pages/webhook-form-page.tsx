@@ -1,0 +1,244 @@
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { api, ApiError } from '../api/client.js';
+import type { Endpoint, EventType } from '../api/types.js';
+import { groupEventTypes, useCatalog } from '../catalog.js';
+import { ErrorNotice, Loading, Notice } from '../components/notice.js';
+import { PageHeader } from '../components/page-header.js';
+import { navigate } from '../router.js';
+import { useResource } from '../use-resource.js';
+import { useTitle } from '../use-title.js';
+import { useUrlCheck } from '../use-url-check.js';
+
+interface FormErrors {
+  url?: string;
+  events?: string;
+  description?: string;
+  form?: string;
+}
+
+/** Add a webhook (no `endpointId`) or edit one. */
+export function WebhookFormPage({ endpointId }: { endpointId?: string }) {
+  const editing = endpointId !== undefined;
+  useTitle(editing ? 'Edit webhook' : 'Add webhook');
+  const catalog = useCatalog();
+  const existing = useResource(editing ? `endpoint:${endpointId}` : null, () => api.get<Endpoint>(`/v1/endpoints/${endpointId}`));
+
+  if (catalog.error !== undefined) return <ErrorNotice error={catalog.error} title="Could not load the event catalog" />;
+  if (existing.error !== undefined) return <ErrorNotice error={existing.error} title="Could not load this webhook" />;
+  if (catalog.data === undefined || (editing && existing.data === undefined)) return <Loading what="the form" />;
+  return <WebhookForm catalog={catalog.data} {...(existing.data !== undefined ? { endpoint: existing.data } : {})} />;
+}
+
+function WebhookForm({ catalog, endpoint }: { catalog: EventType[]; endpoint?: Endpoint }) {
+  const [url, setUrl] = useState(endpoint?.url ?? '');
+  const [description, setDescription] = useState(endpoint?.description ?? '');
+  const [allEvents, setAllEvents] = useState(endpoint?.events.includes('*') ?? false);
+  const [selected, setSelected] = useState<Set<string>>(() => new Set(endpoint?.events.filter((e) => e !== '*') ?? []));
+  const [errors, setErrors] = useState<FormErrors>({});
+  const [busy, setBusy] = useState(false);
+  const urlCheck = useUrlCheck(url, endpoint?.url);
+  const urlRef = useRef<HTMLInputElement>(null);
+  const eventsRef = useRef<HTMLFieldSetElement>(null);
+
+  const toggle = (names: readonly string[], on: boolean) => {
+    setSelected((current) => {
+      const next = new Set(current);
+      for (const name of names) {
+        if (on) next.add(name);
+        else next.delete(name);
+      }
+      return next;
+    });
+    setErrors((e) => ({ ...e, events: undefined }));
+  };
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const found: FormErrors = {};
+    if (url.trim() === '') found.url = 'Enter the URL that should receive the webhooks.';
+    else if (urlCheck.state === 'invalid') found.url = urlCheck.message;
+    if (!allEvents && selected.size === 0) found.events = 'Choose at least one event, or "All events".';
+    setErrors(found);
+    if (found.url !== undefined) return urlRef.current?.focus();
+    if (found.events !== undefined) return eventsRef.current?.querySelector('input')?.focus();
+
+    const body = {
+      url: url.trim(),
+      description: description.trim(),
+      // Keep the catalog's order so the saved list reads like the form.
+      events: allEvents ? ['*'] : catalog.map((t) => t.name).filter((name) => selected.has(name)),
+    };
+    setBusy(true);
+    try {
+      if (endpoint === undefined) {
+        const created = await api.post<Endpoint>('/v1/endpoints', body);
+        navigate(`/webhooks/${created.id}?created=1`);
+      } else {
+        await api.patch<Endpoint>(`/v1/endpoints/${endpoint.id}`, body);
+        navigate(`/webhooks/${endpoint.id}`);
+      }
+    } catch (cause) {
+      setBusy(false);
+      const error = cause instanceof ApiError ? cause : new ApiError(0, 'client_error', String(cause));
+      const field = error.field?.startsWith('events') ? 'events' : error.field;
+      if (field === 'url' || field === 'events' || field === 'description') setErrors({ [field]: error.message });
+      else setErrors({ form: error.message });
+    }
+  };
+
+  const title = endpoint === undefined ? 'Add webhook' : 'Edit webhook';
+  const back = endpoint === undefined ? { to: '/webhooks', label: 'Webhooks' } : { to: `/webhooks/${endpoint.id}`, label: 'Webhook' };
+  const urlMessage = errors.url ?? (urlCheck.state === 'invalid' ? urlCheck.message : undefined);
+
+  return (
+    <>
+      <PageHeader title={title} back={back} lead="Herald POSTs each subscribed event to this URL as JSON, signed with the webhook's secret." />
+      <form className="form" onSubmit={submit} noValidate aria-label={title}>
+        {errors.form !== undefined && <Notice tone="error" title="Not saved">{errors.form}</Notice>}
+        <div className="field">
+          <label htmlFor="url">Endpoint URL</label>
+          <input
+            ref={urlRef}
+            id="url"
+            name="url"
+            type="url"
+            inputMode="url"
+            autoComplete="off"
+            spellCheck={false}
+            placeholder="https://example.com/webhooks"
+            value={url}
+            onChange={(e) => {
+              setUrl(e.target.value);
+              setErrors((x) => ({ ...x, url: undefined }));
+            }}
+            aria-invalid={urlMessage !== undefined}
+            aria-describedby="url-hint url-status"
+            required
+          />
+          <p id="url-hint" className="hint">
+            An <code>https://</code> URL on your server. Herald does not follow redirects.
+          </p>
+          <p id="url-status" className={urlMessage !== undefined ? 'field-error' : 'field-ok'} aria-live="polite">
+            {urlMessage ?? (urlCheck.state === 'checking' ? 'Checking…' : urlCheck.state === 'valid' ? '✓ Herald accepts this URL.' : '')}
+          </p>
+        </div>
+
+        <div className="field">
+          <label htmlFor="description">
+            Description <span className="optional">(optional)</span>
+          </label>
+          <input
+            id="description"
+            name="description"
+            type="text"
+            maxLength={500}
+            placeholder="CRM sync"
+            value={description}
+            onChange={(e) => setDescription(e.target.value)}
+            aria-describedby={errors.description !== undefined ? 'description-hint description-error' : 'description-hint'}
+          />
+          <p id="description-hint" className="hint">
+            For you and your team: what this webhook feeds.
+          </p>
+          {errors.description !== undefined && (
+            <p id="description-error" className="field-error">
+              {errors.description}
+            </p>
+          )}
+        </div>
+
+        <fieldset className="field events-field" ref={eventsRef} aria-describedby={errors.events !== undefined ? 'events-error' : undefined}>
+          <legend>Events to send</legend>
+          <div className="choice-row">
+            <label className="choice">
+              <input type="radio" name="event-mode" checked={!allEvents} onChange={() => setAllEvents(false)} />
+              <span>Only the events I choose</span>
+            </label>
+            <label className="choice">
+              <input type="radio" name="event-mode" checked={allEvents} onChange={() => setAllEvents(true)} />
+              <span>All events, including types added later</span>
+            </label>
+          </div>
+          {errors.events !== undefined && (
+            <p id="events-error" className="field-error" role="alert">
+              {errors.events}
+            </p>
+          )}
+          {!allEvents && (
+            <div className="event-groups">
+              {groupEventTypes(catalog).map(({ group, types }) => (
+                <EventGroup key={group} group={group} types={types} selected={selected} onToggle={toggle} />
+              ))}
+            </div>
+          )}
+        </fieldset>
+
+        <div className="form-actions">
+          <button type="submit" className="button button-primary" disabled={busy}>
+            {busy ? 'Saving…' : endpoint === undefined ? 'Add webhook' : 'Save changes'}
+          </button>
+          <button type="button" className="button" onClick={() => navigate(back.to)}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </>
+  );
+}
+
+function EventGroup({
+  group,
+  types,
+  selected,
+  onToggle,
+}: {
+  group: string;
+  types: EventType[];
+  selected: Set<string>;
+  onToggle: (names: readonly string[], on: boolean) => void;
+}) {
+  const id = useId();
+  const names = types.map((t) => t.name);
+  const count = names.filter((n) => selected.has(n)).length;
+  const groupBox = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (groupBox.current) groupBox.current.indeterminate = count > 0 && count < names.length;
+  }, [count, names.length]);
+  return (
+    <fieldset className="event-group">
+      <legend className="event-group-legend">
+        <label className="choice choice-group" htmlFor={`${id}-all`}>
+          <input
+            ref={groupBox}
+            id={`${id}-all`}
+            type="checkbox"
+            checked={count === names.length}
+            onChange={(e) => onToggle(names, e.target.checked)}
+          />
+          <span>
+            {group} <span className="muted small">({count} of {names.length})</span>
+          </span>
+        </label>
+      </legend>
+      <ul className="event-options">
+        {types.map((type) => (
+          <li key={type.name}>
+            <label className="choice choice-event">
+              <input
+                type="checkbox"
+                name="events"
+                value={type.name}
+                checked={selected.has(type.name)}
+                onChange={(e) => onToggle([type.name], e.target.checked)}
+              />
+              <span>
+                <code className="event-name">{type.name}</code>
+                <span className="event-description">{type.description}</span>
+              </span>
+            </label>
+          </li>
+        ))}
+      </ul>
+    </fieldset>
+  );
+}

@@ -1,0 +1,140 @@
+import { useState } from 'react';
+import { api, ApiError } from '../api/client.js';
+import type { Endpoint } from '../api/types.js';
+import { ConfirmDialog } from '../components/confirm-dialog.js';
+import { DeliveryLog } from '../components/delivery-log.js';
+import { EventList } from '../components/event-list.js';
+import { ErrorNotice, Loading, Notice } from '../components/notice.js';
+import { PageHeader } from '../components/page-header.js';
+import { SecretPanel } from '../components/secret-panel.js';
+import { EnabledBadge } from '../components/status.js';
+import { TestEventPanel } from '../components/test-event-panel.js';
+import { formatDateTime } from '../format.js';
+import { Link, navigate, useLocation } from '../router.js';
+import { useResource } from '../use-resource.js';
+import { useTitle } from '../use-title.js';
+
+export function WebhookPage({ endpointId }: { endpointId: string }) {
+  useTitle('Webhook');
+  const endpoint = useResource(`endpoint:${endpointId}`, () => api.get<Endpoint>(`/v1/endpoints/${endpointId}`));
+  const created = useLocation().search.get('created') === '1';
+
+  if (endpoint.error !== undefined) {
+    return (
+      <>
+        <PageHeader title="Webhook" back={{ to: '/webhooks', label: 'Webhooks' }} />
+        <ErrorNotice error={endpoint.error} title={endpoint.error.status === 404 ? 'This webhook does not exist (any more)' : 'Could not load this webhook'} />
+      </>
+    );
+  }
+  if (endpoint.data === undefined) return <Loading what="the webhook" />;
+  const data = endpoint.data;
+  return (
+    <>
+      <PageHeader
+        back={{ to: '/webhooks', label: 'Webhooks' }}
+        title={<span className="url-title">{data.url}</span>}
+        lead={data.description !== '' ? data.description : undefined}
+        actions={<Actions endpoint={data} onChange={() => void endpoint.reload()} />}
+      />
+      {created && (
+        <Notice tone="success" title="Webhook added">
+          Next: copy its signing secret into your receiver's configuration, then send a test event and watch it in the log below.
+        </Notice>
+      )}
+      <div className="grid-2">
+        <section className="card" aria-labelledby="details-title">
+          <h2 id="details-title">Details</h2>
+          <dl className="details">
+            <dt>State</dt>
+            <dd>
+              <EnabledBadge enabled={data.enabled} />
+              {!data.enabled && <p className="hint">It gets no new deliveries: events published while it is disabled are not sent to it, and pending retries wait until you enable it.</p>}
+            </dd>
+            <dt>Events</dt>
+            <dd>
+              <EventList events={data.events} />
+            </dd>
+            <dt>Created</dt>
+            <dd>{formatDateTime(data.created_at)}</dd>
+            <dt>Webhook id</dt>
+            <dd>
+              <code className="break">{data.id}</code>
+            </dd>
+          </dl>
+        </section>
+        <SecretPanel endpointId={data.id} />
+      </div>
+      <TestEventPanel endpoint={data} />
+      <section className="card" aria-labelledby="log-title">
+        <div className="card-title-row">
+          <h2 id="log-title">Delivery log</h2>
+          <Link to={`/deliveries`} className="small">
+            All webhooks' deliveries
+          </Link>
+        </div>
+        <DeliveryLog endpointId={data.id} />
+      </section>
+    </>
+  );
+}
+
+function Actions({ endpoint, onChange }: { endpoint: Endpoint; onChange: () => void }) {
+  const [busy, setBusy] = useState<'toggle' | 'delete' | null>(null);
+  const [confirming, setConfirming] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+
+  const toggle = async () => {
+    setBusy('toggle');
+    setError(null);
+    try {
+      await api.patch(`/v1/endpoints/${endpoint.id}`, { enabled: !endpoint.enabled });
+      onChange();
+    } catch (cause) {
+      setError(cause as ApiError);
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const remove = async () => {
+    setBusy('delete');
+    try {
+      await api.delete(`/v1/endpoints/${endpoint.id}`);
+      navigate('/webhooks');
+    } catch (cause) {
+      setConfirming(false);
+      setBusy(null);
+      setError(cause as ApiError);
+    }
+  };
+
+  return (
+    <>
+      <Link to={`/webhooks/${endpoint.id}/edit`} className="button">
+        Edit
+      </Link>
+      <button type="button" className="button" onClick={() => void toggle()} disabled={busy !== null}>
+        {busy === 'toggle' ? 'Saving…' : endpoint.enabled ? 'Disable' : 'Enable'}
+      </button>
+      <button type="button" className="button button-danger-outline" onClick={() => setConfirming(true)} disabled={busy !== null}>
+        Delete
+      </button>
+      {error !== null && <ErrorNotice error={error} title="That did not work" />}
+      <ConfirmDialog
+        open={confirming}
+        title="Delete this webhook?"
+        confirmLabel="Delete webhook"
+        danger
+        busy={busy === 'delete'}
+        onConfirm={() => void remove()}
+        onCancel={() => setConfirming(false)}
+      >
+        <p>
+          <code className="break">{endpoint.url}</code> will get no more deliveries, and its delivery log and secret are deleted with it.
+          This cannot be undone.
+        </p>
+      </ConfirmDialog>
+    </>
+  );
+}
