@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import type { ServerResponse } from 'node:http';
 import { describe, it } from 'node:test';
 import { api, runHerald, startHeraldProcess } from '../../../../test-support/herald-process.js';
-import { startReceiver, type ReceivedRequest } from '../../../../test-support/receiver.js';
+import { startReceiver, type ReceivedRequest, type Responder } from '../../../../test-support/receiver.js';
 import { adminQuery, eventually, postgresSchemaOrSkip } from '../store/postgres-support.js';
 import { createOrg, newEndpoint, newEvent } from '../store/store-contract.js';
 import { schemaUrl, startDispatchProcess, type DispatchProcess } from './postgres-processes.js';
@@ -87,7 +88,8 @@ describe('Herald on PostgreSQL with several processes', () => {
     if (!schema) return;
     const db = schemaUrl(schema);
     // Slow enough that every dispatcher always has attempts in flight.
-    const receiver = await startReceiver((_request, _n, res) => void setTimeout(() => res.end('ok'), 20));
+    const answerSlowly: Responder = (_request, _n, res) => void setTimeout(() => res.end('ok'), 20);
+    const receiver = await startReceiver(answerSlowly);
     schema.defer(() => receiver.close());
     const store = await schema.open();
     const org = await createOrg(store);
@@ -100,8 +102,9 @@ describe('Herald on PostgreSQL with several processes', () => {
       [victimDb.toString(), db, db].map((url) =>
         startDispatchProcess(
           ['--db', url, '--allow-private-networks', '--concurrency', '8', '--endpoint-concurrency', '100'],
-          // A short lease keeps the test quick: the killed dispatcher's deliveries are due again in 2 s.
-          { HERALD_ATTEMPT_TIMEOUT: '1s', HERALD_LEASE: '2s' },
+          // A short lease keeps the test quick: the killed dispatcher's deliveries are due again in 6 s.
+          // The attempt timeout outlasts the moment the receiver holds its answers (below).
+          { HERALD_ATTEMPT_TIMEOUT: '5s', HERALD_LEASE: '6s' },
         ),
       ),
     );
@@ -119,9 +122,15 @@ describe('Herald on PostgreSQL with several processes', () => {
     const victim = dispatchers[0]!;
     const leasedBy = (owner: string) =>
       adminQuery<{ id: string }>(`SELECT id FROM "${schema.schema}".deliveries WHERE lease_owner = $1 AND status = 'pending'`, [owner]);
+    // Hold every answer while the victim dies, so that it cannot finish (and record) the attempts it
+    // has in flight: whatever it holds then is certain to be orphaned.
+    const held: ServerResponse[] = [];
+    receiver.respondWith((_request, _n, res) => void held.push(res));
     await eventually('the victim to hold leases', async () => (await leasedBy(victim.leaseOwner)).length > 0);
     victim.child.kill('SIGKILL');
     assert.equal(await victim.exited, 'SIGKILL');
+    receiver.respondWith(answerSlowly);
+    for (const res of held.splice(0)) res.end('ok');
     // A statement it sent just before dying still finishes; once its sessions are gone, what it
     // held stays leased to it until the leases expire.
     await eventually('the victim’s sessions to end', async () =>
