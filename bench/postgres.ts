@@ -15,19 +15,25 @@
  *
  * Standalone: `node --import tsx bench/postgres.ts --db postgres://… [--quick] [--processes 1,2,4]`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { uuidv7 } from '../packages/server/src/ids.js';
+import { isPostgresUrl } from '../packages/server/src/store/open-store.js';
 import { openPostgresStore } from '../packages/server/src/store/postgres/postgres-store.js';
 import type { NewEvent } from '../packages/server/src/store/store.js';
-import { HERALD_BIN, startHeraldProcess, type HeraldProcess } from '../test-support/herald-process.js';
+import {
+  startDispatchProcess,
+  startHeraldProcess,
+  type DispatchProcess,
+  type HeraldProcess,
+} from '../test-support/herald-process.js';
 import {
   createEndpoints,
   freshPostgresSchema,
   measureLatency,
   startReceiverProcess,
   waitForRequests,
+  wholeNumberFlag,
   type LatencyResult,
   type ReceiverHandle,
 } from './support.js';
@@ -72,7 +78,7 @@ async function runOnce(options: PostgresScalingOptions, processes: number): Prom
   const fresh = freshPostgresSchema(options.db);
   const { receiver } = options;
   let api: HeraldProcess | undefined;
-  const dispatchers: ChildProcess[] = [];
+  const dispatchers: DispatchProcess[] = [];
   const store = await openPostgresStore(options.db, { schema: fresh.schema, poolSize: 4 });
   try {
     api = await startHeraldProcess(['--db', fresh.url, '--no-dispatch', '--allow-private-networks', '--log-level', 'error'], {
@@ -105,7 +111,7 @@ async function runOnce(options: PostgresScalingOptions, processes: number): Prom
       latency,
     };
   } finally {
-    await Promise.all(dispatchers.map(stopProcess));
+    await Promise.all(dispatchers.map((dispatcher) => dispatcher.stop()));
     await api?.stop();
     await store.close();
     await fresh.drop();
@@ -125,32 +131,9 @@ function backlogEvent(organizationId: string, i: number): NewEvent {
   };
 }
 
-async function startDispatcher(db: string, concurrency: number): Promise<ChildProcess> {
+function startDispatcher(db: string, concurrency: number): Promise<DispatchProcess> {
   // The per-endpoint limit is raised so that it is not what this row measures.
-  const child = spawn(
-    process.execPath,
-    [HERALD_BIN, 'dispatch', '--db', db, '--allow-private-networks', '--log-level', 'error',
-      '--concurrency', String(concurrency), '--endpoint-concurrency', '1000'],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  await new Promise<void>((resolve, reject) => {
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('dispatcher is running')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`herald dispatch exited (${String(code)}) before starting:\n${output}`)));
-  });
-  return child;
-}
-
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
+  return startDispatchProcess(['--db', db, '--allow-private-networks', '--concurrency', String(concurrency), '--endpoint-concurrency', '1000']);
 }
 
 export function printScalingTable(rows: ScalingRow[]): void {
@@ -183,17 +166,17 @@ async function main(): Promise<void> {
       quick: { type: 'boolean', default: false },
     },
   });
-  if (!values.db) throw new Error('--db postgres://… is required');
+  if (!values.db || !isPostgresUrl(values.db)) throw new Error('--db postgres://… is required');
   const receiver = await startReceiverProcess();
   try {
     const rows = await benchPostgresScaling({
       db: values.db,
       receiver,
-      events: values.quick ? 2000 : Number(values.events),
-      endpoints: Number(values.endpoints),
-      rate: Number(values.rate),
+      events: values.quick ? 2000 : wholeNumberFlag('events', values.events),
+      endpoints: wholeNumberFlag('endpoints', values.endpoints),
+      rate: wholeNumberFlag('rate', values.rate),
       latencySeconds: values.quick ? 2 : 5,
-      processes: values.processes.split(',').map(Number),
+      processes: values.processes.split(',').map((count) => wholeNumberFlag('processes', count.trim())),
     });
     printScalingTable(rows);
     console.log(JSON.stringify(rows, null, 2));

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { benchVerify, type VerifyBenchResult } from '../packages/sdk/bench/verify-bench.js';
+import { isPostgresUrl } from '../packages/server/src/store/open-store.js';
 import { startHeraldProcess, type HeraldProcess } from '../test-support/herald-process.js';
 import { makeTempDir } from '../test-support/temp-dir.js';
 import { benchPostgresScaling, printScalingTable, type ScalingRow } from './postgres.js';
@@ -23,6 +24,7 @@ import {
   publishOverHttp,
   startReceiverProcess,
   waitForRequests,
+  wholeNumberFlag,
   type LatencyResult,
 } from './support.js';
 
@@ -36,12 +38,12 @@ const { values: flags } = parseArgs({
     quick: { type: 'boolean', default: false },
   },
 });
-const EVENTS = flags.quick ? 2000 : Number(flags.events);
-const ENDPOINTS = Number(flags.endpoints);
-const RATE = Number(flags.rate);
+const EVENTS = flags.quick ? 2000 : wholeNumberFlag('events', flags.events);
+const ENDPOINTS = wholeNumberFlag('endpoints', flags.endpoints);
+const RATE = wholeNumberFlag('rate', flags.rate);
 const LATENCY_SECONDS = flags.quick ? 2 : 5;
-const CONCURRENCY = Number(flags.concurrency);
-const POSTGRES = flags.db !== undefined && /^postgres(ql)?:\/\//.test(flags.db);
+const CONCURRENCY = wholeNumberFlag('concurrency', flags.concurrency);
+const POSTGRES = flags.db !== undefined && isPostgresUrl(flags.db);
 
 /** The baseline: how fast this process can POST signed-size bodies to the receiver with undici. */
 async function rawUndiciLoop(url: string, total: number): Promise<number> {

@@ -29,6 +29,13 @@ export interface LatencyResult {
   p99Ms: number;
 }
 
+/** A whole-number `--name` flag of at least `min`; anything else stops the run, naming the flag. */
+export function wholeNumberFlag(name: string, raw: string, min = 1): number {
+  const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(value >= min)) throw new Error(`--${name} must be a whole number of at least ${min}, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
 export const now = (): number => performance.timeOrigin + performance.now();
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,13 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export const HERALD_BIN = fileURLToPath(new URL('../packages/server/bin/herald.js', import.meta.url));
+const HERALD_BIN = fileURLToPath(new URL('../packages/server/bin/herald.js', import.meta.url));
 
-export interface HeraldProcess {
+/** A long-running `herald` child process, started and ready. */
+export interface HeraldChild {
   child: ChildProcess;
-  url: string;
-  /** The API key printed on first start, or null when the database already had an organization. */
-  apiKey: string | null;
+  /** Everything it wrote so far, stdout and stderr. */
   output(): string;
   /** Resolves with the exit code (or signal) once the process has exited. */
   exited: Promise<number | NodeJS.Signals | null>;
@@ -15,9 +14,41 @@ export interface HeraldProcess {
   stop(graceMs?: number): Promise<void>;
 }
 
+export interface HeraldProcess extends HeraldChild {
+  url: string;
+  /** The API key printed on first start, or null when the database already had an organization. */
+  apiKey: string | null;
+}
+
+export interface DispatchProcess extends HeraldChild {
+  /** The name it writes on its leases, from its banner. */
+  leaseOwner: string;
+}
+
 /** Runs `herald serve` as a real child process on a free port and waits for its banner. */
 export async function startHeraldProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<HeraldProcess> {
-  const child = spawn(process.execPath, [HERALD_BIN, 'serve', '--port', '0', '--log-level', 'warn', ...args], {
+  const herald = await spawnHerald(
+    ['serve', '--port', '0', '--log-level', 'warn', ...args],
+    env,
+    (output) => /API:\s+\S+/.test(output) && /API key:.*\n/.test(output),
+  );
+  const banner = herald.output();
+  const url = /Dashboard:\s+(http:\/\/\S+?)\/?\s*$/m.exec(banner)![1]!;
+  const apiKey = /API key:\s+(hk_\S+|\S{24,})\s*$/m.exec(banner)?.[1] ?? null;
+  return { ...herald, url, apiKey };
+}
+
+/** Runs `herald dispatch` as a real child process and waits until it says it is running. */
+export async function startDispatchProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<DispatchProcess> {
+  const herald = await spawnHerald(['dispatch', '--log-level', 'error', ...args], env, (output) =>
+    /dispatcher is running.*\n/.test(output),
+  );
+  return { ...herald, leaseOwner: /lease owner (\S+?)\)/.exec(herald.output())![1]! };
+}
+
+/** Spawns `herald <args>` and resolves once `started(output)` holds; rejects if it exits first or takes over 20 s. */
+async function spawnHerald(args: string[], env: NodeJS.ProcessEnv, started: (output: string) => boolean): Promise<HeraldChild> {
+  const child = spawn(process.execPath, [HERALD_BIN, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -25,28 +56,23 @@ export async function startHeraldProcess(args: string[], env: NodeJS.ProcessEnv 
   const exited = new Promise<number | NodeJS.Signals | null>((resolve) =>
     child.once('exit', (code, signal) => resolve(signal ?? code)),
   );
-  const banner = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`herald did not start within 20 s:\n${output}`)), 20_000);
-    const onData = (chunk: Buffer) => {
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`herald ${args[0]} did not start within 20 s:\n${output}`)), 20_000);
+    child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      if (/API:\s+\S+/.test(output) && /API key:.*\n/.test(output)) {
+      if (started(output)) {
         clearTimeout(timer);
-        resolve(output);
+        resolve();
       }
-    };
-    child.stdout!.on('data', onData);
+    });
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`herald exited (${String(code)}) before starting:\n${output}`));
+      reject(new Error(`herald ${args[0]} exited (${String(code)}) before starting:\n${output}`));
     });
   });
-  const url = /Dashboard:\s+(http:\/\/\S+?)\/?\s*$/m.exec(banner)![1]!;
-  const apiKey = /API key:\s+(hk_\S+|\S{24,})\s*$/m.exec(banner)?.[1] ?? null;
   return {
     child,
-    url,
-    apiKey,
     output: () => output,
     exited,
     async stop(graceMs = 15_000) {

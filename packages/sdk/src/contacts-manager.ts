@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { signaturesEqual } from './signature.js';
 
 /**
  * A drop-in for webhook verification written against the official `@contactsmanager/server` Node
@@ -87,8 +88,6 @@ export class ContactsManagerClient {
       const json: string | undefined = JSON.stringify(payload);
       hmac.update(String(json));
     }
-    const expected = Buffer.from(hmac.digest('hex'));
-    const candidate = Buffer.from(provided);
-    return candidate.length === expected.length && timingSafeEqual(candidate, expected);
+    return signaturesEqual(hmac.digest('hex'), provided);
   }
 }

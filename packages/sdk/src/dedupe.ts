@@ -125,6 +125,13 @@ export type DedupeOutcome<T> =
   | { status: 'duplicate' }
   | { status: 'in_progress' };
 
+/** True when `value` has the three methods of a `DedupeStore`. */
+export function isDedupeStore(value: unknown): value is DedupeStore {
+  if (typeof value !== 'object' || value === null) return false;
+  const { reserve, complete, release } = value as Partial<DedupeStore>;
+  return typeof reserve === 'function' && typeof complete === 'function' && typeof release === 'function';
+}
+
 let defaultStore: MemoryDedupeStore | undefined;
 
 /** The process-wide store used by `dedupe` without a store and by helpers given `dedupe: true`. */
@@ -145,6 +152,7 @@ export function defaultDedupeStore(): MemoryDedupeStore {
 export async function dedupe<T>(id: string, handler: () => T | Promise<T>, store?: DedupeStore): Promise<DedupeOutcome<T>> {
   if (typeof id !== 'string' || id === '') throw new TypeError('id must be a non-empty string (the envelope id)');
   if (typeof handler !== 'function') throw new TypeError('handler must be a function');
+  if (store !== undefined && !isDedupeStore(store)) throw new TypeError('store must be a DedupeStore (reserve, complete and release)');
   const target = store ?? defaultDedupeStore();
   const reservation = await target.reserve(id);
   if (reservation === 'completed') return { status: 'duplicate' };

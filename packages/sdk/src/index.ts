@@ -1,5 +1,6 @@
 export { computeSignature, signatureHeader, signaturesEqual, type RawBody } from './signature.js';
 export { envelopeJson, HEADERS } from './envelope.js';
+export { deliveryHeaders, type DeliveryHeadersInput } from './delivery-headers.js';
 export { standardWebhooksSignature } from './standard-webhooks.js';
 
 // Receiving

@@ -1,6 +1,6 @@
-import { timingSafeEqual } from 'node:crypto';
 import { WebhookVerificationError } from './errors.js';
 import { readHeader, type WebhookHeaders } from './headers.js';
+import { signaturesEqual } from './signature.js';
 import { standardWebhooksSignature } from './standard-webhooks.js';
 import { checkTimestamp, parseTimestamp, type ResolvedVerifyOptions } from './verify-options.js';
 
@@ -14,7 +14,9 @@ export const STANDARD_WEBHOOKS_HEADERS = {
 /**
  * Verifies the Standard Webhooks headers: `webhook-signature` holds space-separated `v1,<base64>`
  * entries over `"<webhook-id>.<webhook-timestamp>.<body>"`; any entry may match any secret.
- * Signing is `standardWebhooksSignature`, the same function the server sends with.
+ * Signing is `standardWebhooksSignature`, the same function the server sends with. Entries are
+ * compared as base64 text, as the `standardwebhooks` library does, not decoded: Node's lenient base64
+ * decoder would let a differently written entry through.
  */
 export function verifyStandardWebhooks(
   body: string | Uint8Array,
@@ -32,13 +34,13 @@ export function verifyStandardWebhooks(
   const timestamp = parseTimestamp(timestampHeader.trim());
   if (timestamp === undefined) throw new WebhookVerificationError('malformed_header', 'webhook-timestamp must be whole Unix seconds');
 
-  const candidates: Buffer[] = [];
+  const candidates: string[] = [];
   for (const entry of signatureHeader.split(' ')) {
     if (entry === '') continue;
     const comma = entry.indexOf(',');
     if (comma <= 0) throw new WebhookVerificationError('malformed_header', 'webhook-signature entries must look like v1,<base64>');
     // Other versions (v1a: asymmetric) are legal but not ours to check.
-    if (entry.slice(0, comma) === 'v1') candidates.push(Buffer.from(entry.slice(comma + 1), 'base64'));
+    if (entry.slice(0, comma) === 'v1') candidates.push(entry.slice(comma + 1));
   }
   if (candidates.length === 0) throw new WebhookVerificationError('no_matching_signature', 'webhook-signature has no v1 signature');
 
@@ -46,9 +48,9 @@ export function verifyStandardWebhooks(
   for (const secret of secrets) {
     const signed = standardWebhooksSignature([secret], msgId, timestamp, body);
     if (signed === '') continue;
-    const expected = Buffer.from(signed.slice('v1,'.length), 'base64');
+    const expected = signed.slice('v1,'.length);
     for (const candidate of candidates) {
-      if (candidate.length === expected.length && timingSafeEqual(candidate, expected)) return;
+      if (signaturesEqual(expected, candidate)) return;
     }
   }
   throw new WebhookVerificationError('no_matching_signature', 'no webhook-signature entry matches any of the secrets');

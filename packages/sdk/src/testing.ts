@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { envelopeJson, HEADERS } from './envelope.js';
+import { deliveryHeaders } from './delivery-headers.js';
+import { envelopeJson } from './envelope.js';
 import { signatureHeader } from './signature.js';
-import { standardWebhooksSignature } from './standard-webhooks.js';
-import { STANDARD_WEBHOOKS_HEADERS } from './standard-webhooks-verify.js';
 import { resolveSecrets } from './verify-options.js';
 
 /**
@@ -70,22 +69,24 @@ export function createSignedRequest(options: SignedRequestOptions): SignedReques
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object with at least { secret }');
   const secrets = resolveSecrets(options.secret, 'options.secret');
   const { event = 'user.new', payload = EXAMPLE_PAYLOAD, id = randomUUID(), timestamp = nowSeconds(), attempt = 1 } = options;
+  // Checked here so a mistake names the option instead of surfacing as a broken envelope or header.
+  if (typeof id !== 'string' || id === '') throw new TypeError('options.id must be a non-empty string');
+  if (typeof event !== 'string' || event === '') throw new TypeError('options.event must be a non-empty string');
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new TypeError('options.payload must be an object');
+  if (options.body !== undefined && typeof options.body !== 'string') throw new TypeError('options.body must be a string');
+  if (!Number.isSafeInteger(timestamp) || timestamp < 0) throw new TypeError('options.timestamp must be whole Unix seconds (a non-negative integer)');
+  if (!Number.isSafeInteger(attempt) || attempt < 1) throw new TypeError('options.attempt must be a positive integer');
   const body = options.body ?? envelopeJson(id, event, JSON.stringify(payload));
-  const signature = signatureHeader(secrets, timestamp, body);
-  const headers: Record<string, string> = {
-    'content-type': 'application/json',
-    [HEADERS.signature]: signature,
-    [HEADERS.contactsManagerSignature]: signature,
-    [HEADERS.id]: id,
-    [HEADERS.event]: event,
-    [HEADERS.attempt]: String(attempt),
-    'user-agent': 'Herald/testing',
-  };
-  if (options.standardWebhooks === true) {
-    headers[STANDARD_WEBHOOKS_HEADERS.id] = id;
-    headers[STANDARD_WEBHOOKS_HEADERS.timestamp] = String(timestamp);
-    headers[STANDARD_WEBHOOKS_HEADERS.signature] = standardWebhooksSignature(secrets, id, timestamp, body);
-  }
+  const headers = deliveryHeaders({
+    secrets,
+    id,
+    event,
+    timestamp,
+    attempt,
+    body,
+    userAgent: 'Herald/testing',
+    standardWebhooks: options.standardWebhooks === true,
+  });
   return { method: 'POST', headers, body };
 }
 

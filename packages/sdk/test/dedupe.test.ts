@@ -71,5 +71,6 @@ describe('dedupe', () => {
     await assert.rejects(dedupe('x', 'nope' as unknown as () => number), /^TypeError: handler/);
     assert.throws(() => new MemoryDedupeStore({ ttlSeconds: 0 }), /options.ttlSeconds/);
     assert.throws(() => new MemoryDedupeStore({ maxEntries: 1.5 }), /options.maxEntries/);
+    await assert.rejects(dedupe('x', () => 1, {} as unknown as MemoryDedupeStore), /^TypeError: store must be a DedupeStore/);
   });
 });

@@ -199,6 +199,10 @@ describe('framework helpers, specifics', () => {
     }
   });
 
+  test('refuse a dedupe option that is not a DedupeStore when the helper is created', () => {
+    assert.throws(() => nodeWebhookHandler({ secret: OTHER_SECRET, dedupe: {} as unknown as boolean }, () => {}), /^TypeError: options.dedupe must be/);
+  });
+
   test('node:http answers 500 without the error message and hands the error to onError', async () => {
     const secret = newSecret();
     const errors: unknown[] = [];

@@ -24,7 +24,7 @@ describe('Python 3 standard-library verifier (test/python/verify.py)', () => {
     assert.deepEqual(result.event, JSON.parse(body.toString('utf8')));
   });
 
-  test('accepts either secret of a rotation header and refuses tampering and stale timestamps', (t) => {
+  test('accepts either secret of a rotation header and refuses tampering, stale timestamps and non-ASCII header text', (t) => {
     if (!requireOrSkip(t, python !== null, 'python3 is not installed')) return;
     const body = envelope();
     const rotation = signatureHeader([OTHER_SECRET, SECRET], 1700000000, body);
@@ -34,7 +34,13 @@ describe('Python 3 standard-library verifier (test/python/verify.py)', () => {
       { body: body.replace('John', 'Jane'), signature: rotation, secrets: [SECRET], now: 1700000000 },
       { body, signature: rotation, secrets: [SECRET], now: 1700000901 },
       { body, signature: 'v1=abc', secrets: [SECRET], now: 1700000000 },
+      // Characters a latin-1 header can carry: a refusal, not a crash.
+      { body, signature: `t=\u00b2,${rotation.split(',')[1]}`, secrets: [SECRET], now: 1700000000 },
+      { body, signature: `t=1700000000,v1=\u00e9${'a'.repeat(63)}`, secrets: [SECRET], now: 1700000000 },
     ]);
-    assert.deepEqual(results.map((r) => (r.ok ? 'ok' : r.reason)), ['ok', 'ok', 'no_matching_signature', 'timestamp_too_old', 'malformed_header']);
+    assert.deepEqual(
+      results.map((r) => (r.ok ? 'ok' : r.reason)),
+      ['ok', 'ok', 'no_matching_signature', 'timestamp_too_old', 'malformed_header', 'malformed_header', 'no_matching_signature'],
+    );
   });
 });

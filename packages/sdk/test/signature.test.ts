@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { computeSignature, ContactsManagerClient, envelopeJson, signatureHeader, verifyWebhook } from '../src/index.js';
+import { computeSignature, ContactsManagerClient, envelopeJson, signatureHeader, signaturesEqual, verifyWebhook } from '../src/index.js';
 import { at, envelope, OTHER_SECRET, SECRET, VECTOR } from './fixtures.js';
 
 describe('wire-format signature', () => {
@@ -57,6 +57,14 @@ describe('wire-format signature', () => {
     client.setWebhookSecret(SECRET);
     assert.equal(client.verifyWebhookSignature(JSON.parse(body), header), true);
     assert.equal(verifyWebhook(reserialized, { 'x-webhook-signature': header }, SECRET, { now: at(timestamp * 1000) }).id, JSON.parse(body).id);
+  });
+
+  test('signaturesEqual matches identical signatures only, characters above U+00FF included', () => {
+    assert.equal(signaturesEqual(VECTOR.v1, VECTOR.v1), true);
+    assert.equal(signaturesEqual(VECTOR.v1, VECTOR.v1.slice(1)), false);
+    assert.equal(signaturesEqual(VECTOR.v1, `4${VECTOR.v1.slice(1)}`), false);
+    // U+0133 encodes to 0x33 ('3') in latin1, so a Buffer comparison would call these equal.
+    assert.equal(signaturesEqual(VECTOR.v1, `\u0133${VECTOR.v1.slice(1)}`), false);
   });
 
   test('refuses to sign with a fractional timestamp or without a secret', () => {

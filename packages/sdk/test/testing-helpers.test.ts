@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createSignedRequest, HEADERS, signPayload, verifyWebhook } from '../src/index.js';
+import { createSignedRequest, HEADERS, signPayload, verifyWebhook, type SignedRequestOptions } from '../src/index.js';
 import { OTHER_SECRET, SECRET, VECTOR } from './fixtures.js';
 
 describe('testing helpers', () => {
@@ -35,6 +35,26 @@ describe('testing helpers', () => {
   test('createSignedRequest signs an exact body and timestamp when given', () => {
     const request = createSignedRequest({ secret: VECTOR.secret, body: VECTOR.body, timestamp: VECTOR.timestamp });
     assert.equal(request.headers[HEADERS.signature], `t=${VECTOR.timestamp},v1=${VECTOR.v1}`);
+  });
+
+  test('createSignedRequest names its bad options', () => {
+    const bad: Array<[Record<string, unknown>, RegExp]> = [
+      [{ id: 7 }, /^TypeError: options.id/],
+      [{ event: '' }, /^TypeError: options.event/],
+      [{ payload: 'x' }, /^TypeError: options.payload/],
+      [{ body: { a: 1 } }, /^TypeError: options.body/],
+      [{ timestamp: 1.5 }, /^TypeError: options.timestamp/],
+      [{ attempt: 0 }, /^TypeError: options.attempt/],
+    ];
+    for (const [options, message] of bad) {
+      assert.throws(() => createSignedRequest({ secret: SECRET, ...options } as unknown as SignedRequestOptions), message);
+    }
+  });
+
+  test('createSignedRequest leaves out webhook-signature when no secret is a Standard Webhooks key, as the server does', () => {
+    const request = createSignedRequest({ secret: VECTOR.secret, standardWebhooks: true });
+    assert.equal(request.headers['webhook-id'], JSON.parse(request.body).id);
+    assert.equal('webhook-signature' in request.headers, false);
   });
 
   test('createSignedRequest spreads into a Fetch Request', async () => {

@@ -97,6 +97,9 @@ describe('verifyWebhook', () => {
       assert.equal(refusal(() => verifyWebhook(body, { 'x-webhook-signature': header }, SECRET, { now })), 'malformed_header', header);
     }
     assert.equal(refusal(() => verifyWebhook(body, { 'x-webhook-signature': [`t=${T},v1=${v1}`, `t=${T},v1=${v1}`] }, SECRET, { now })), 'malformed_header');
+    // Node and Fetch join a header sent twice with ", ".
+    const twice = new Headers([['x-webhook-signature', `t=${T},v1=${v1}`], ['x-webhook-signature', `t=${T},v1=${v1}`]]);
+    assert.equal(refusal(() => verifyWebhook(body, twice, SECRET, { now })), 'malformed_header');
   });
 
   test('accepts a timestamp exactly 900 s old and refuses one 901 s old', () => {

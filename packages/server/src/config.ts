@@ -34,6 +34,9 @@ export interface HeraldConfig {
   logLevel: LogLevel;
 }
 
+/** The largest request body accepted unless configured otherwise. */
+export const DEFAULT_BODY_LIMIT = 256 * 1024;
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -61,7 +64,7 @@ export const SETTINGS = [
   setting({ key: 'attemptTimeoutMs', flag: '--attempt-timeout <duration>', env: 'HERALD_ATTEMPT_TIMEOUT', description: 'per-attempt timeout, e.g. "10s"', default: 10_000, parse: (raw, name) => duration(raw, name, 1) }),
   setting({ key: 'leaseMs', flag: '--lease <duration>', env: 'HERALD_LEASE', description: 'how long a claimed delivery stays leased, e.g. "60s"; must exceed the attempt timeout', default: 60_000, parse: (raw, name) => duration(raw, name, 1) }),
   setting({ key: 'shutdownTimeoutMs', flag: '--shutdown-timeout <duration>', env: 'HERALD_SHUTDOWN_TIMEOUT', description: 'how long shutdown waits for attempts in flight', default: 10_000, parse: (raw, name) => duration(raw, name, 0) }),
-  setting({ key: 'bodyLimit', flag: '--body-limit <bytes>', env: 'HERALD_BODY_LIMIT', description: 'largest request body, e.g. "256kb"', default: 256 * 1024, parse: byteSize }),
+  setting({ key: 'bodyLimit', flag: '--body-limit <bytes>', env: 'HERALD_BODY_LIMIT', description: 'largest request body, e.g. "256kb"', default: DEFAULT_BODY_LIMIT, parse: byteSize }),
   setting({ key: 'catalogFile', flag: '--catalog <file>', env: 'HERALD_CATALOG', description: 'JSON file of extra event types', default: undefined, parse: nonEmpty }),
   setting({ key: 'apiKey', flag: '--api-key <key>', env: 'HERALD_API_KEY', description: 'API key to create on an empty database (24+ characters)', default: undefined, parse: apiKey }),
   setting({ key: 'logLevel', flag: '--log-level <level>', env: 'HERALD_LOG_LEVEL', description: `one of ${LOG_LEVELS.join(', ')}`, default: 'info', parse: logLevel }),

@@ -43,8 +43,7 @@ export function DeliveryPage({ deliveryId }: { deliveryId: string }) {
   if (delivery.data === undefined) return <Loading what="the delivery" />;
   const d = delivery.data;
   const last = d.attempts.at(-1);
-  // The exact bytes Herald sends: the envelope as JSON.stringify writes it (wire spec §1).
-  const body = event.data === undefined ? undefined : JSON.stringify({ id: event.data.id, event: event.data.event, payload: event.data.payload });
+  const envelope = event.data === undefined ? undefined : { id: event.data.id, event: event.data.event, payload: event.data.payload };
 
   return (
     <>
@@ -135,13 +134,14 @@ export function DeliveryPage({ deliveryId }: { deliveryId: string }) {
         )}
         <h3>Body</h3>
         {event.error !== undefined && <ErrorNotice error={event.error} title="Could not load the event" />}
-        {body === undefined && event.error === undefined && <Loading what="the body" />}
-        {body !== undefined && (
+        {envelope === undefined && event.error === undefined && <Loading what="the body" />}
+        {envelope !== undefined && (
           <>
-            <CodeBlock label="Body, pretty-printed" code={prettyJson(JSON.parse(body))} />
+            <CodeBlock label="Body, pretty-printed" code={prettyJson(envelope)} />
             <details className="raw-body">
               <summary>Exact bytes on the wire (what the signature signs)</summary>
-              <CodeBlock label="Raw body" code={body} testId="raw-body" />
+              {/* The exact bytes Herald sends: the envelope as JSON.stringify writes it (wire spec §1). */}
+              <CodeBlock label="Raw body" code={JSON.stringify(envelope)} testId="raw-body" />
             </details>
           </>
         )}

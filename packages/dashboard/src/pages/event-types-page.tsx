@@ -8,6 +8,7 @@ import { useTitle } from '../use-title.js';
 export function EventTypesPage() {
   useTitle('Event types');
   const catalog = useCatalog();
+  const groups = catalog.data === undefined ? undefined : groupEventTypes(catalog.data);
   return (
     <>
       <PageHeader
@@ -21,16 +22,16 @@ export function EventTypesPage() {
       />
       {catalog.error !== undefined && <ErrorNotice error={catalog.error} title="Could not load the event catalog" />}
       {catalog.data === undefined && catalog.error === undefined && <Loading what="the event catalog" />}
-      {catalog.data !== undefined && (
+      {groups !== undefined && (
         <>
           <nav aria-label="Event groups" className="toc">
-            {groupEventTypes(catalog.data).map(({ group, types }) => (
+            {groups.map(({ group, types }) => (
               <a key={group} href={`#group-${slug(group)}`}>
                 {group} <span className="muted">({types.length})</span>
               </a>
             ))}
           </nav>
-          {groupEventTypes(catalog.data).map(({ group, types }) => (
+          {groups.map(({ group, types }) => (
             <section key={group} className="event-type-group" aria-labelledby={`group-${slug(group)}`}>
               <h2 id={`group-${slug(group)}`}>{group}</h2>
               {types.map((type) => (

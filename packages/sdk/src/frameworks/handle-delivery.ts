@@ -1,4 +1,4 @@
-import { dedupe, defaultDedupeStore, type DedupeStore } from '../dedupe.js';
+import { dedupe, defaultDedupeStore, isDedupeStore, type DedupeStore } from '../dedupe.js';
 import { WebhookVerificationError } from '../errors.js';
 import type { HeraldEvent } from '../events.js';
 import type { WebhookHeaders } from '../headers.js';
@@ -41,7 +41,7 @@ export interface PlainResponse {
 
 export type DeliveryResult<T> = { handled: true; result: T } | { handled: false; response: PlainResponse };
 
-export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
 /** Checks helper options once, when the helper is created, so a bad secret fails at startup. */
 export function resolveHandlerOptions(options: WebhookHandlerOptions): ResolvedHandlerOptions {
@@ -56,9 +56,9 @@ export function resolveHandlerOptions(options: WebhookHandlerOptions): ResolvedH
   if (onRejected !== undefined && typeof onRejected !== 'function') throw new TypeError('options.onRejected must be a function');
   let store: DedupeStore | undefined;
   if (options.dedupe === true) store = defaultDedupeStore();
-  else if (typeof options.dedupe === 'object' && options.dedupe !== null) store = options.dedupe;
+  else if (isDedupeStore(options.dedupe)) store = options.dedupe;
   else if (options.dedupe !== undefined && options.dedupe !== false) {
-    throw new TypeError('options.dedupe must be true, false or a DedupeStore');
+    throw new TypeError('options.dedupe must be true, false or a DedupeStore (reserve, complete and release)');
   }
   return { secrets, verify, store, maxBodyBytes, onRejected };
 }

@@ -41,7 +41,8 @@ def verify(raw_body, signature_header, secrets, now=None, tolerance=TOLERANCE_SE
             timestamp = value
         elif key == "v1":
             candidates.append(value)
-    if timestamp is None or not timestamp.isdigit() or not candidates:
+    # isascii: isdigit() also accepts digits such as "²" that int() and encode("ascii") refuse.
+    if timestamp is None or not (timestamp.isascii() and timestamp.isdigit()) or not candidates:
         raise VerificationError("malformed_header", "expected t=<digits>,v1=<hex>")
     current = int(time.time()) if now is None else now
     if current - int(timestamp) > tolerance:
@@ -49,7 +50,8 @@ def verify(raw_body, signature_header, secrets, now=None, tolerance=TOLERANCE_SE
     signed = timestamp.encode("ascii") + b"." + raw_body
     for secret in secrets:
         expected = hmac.new(secret.encode("utf-8"), signed, hashlib.sha256).hexdigest()
-        if any(hmac.compare_digest(expected, candidate) for candidate in candidates):
+        # Bytes, not str: compare_digest raises on a str with non-ASCII characters.
+        if any(hmac.compare_digest(expected.encode("ascii"), candidate.encode("utf-8")) for candidate in candidates):
             try:
                 return json.loads(raw_body.decode("utf-8"))
             except ValueError as error:

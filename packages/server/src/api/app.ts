@@ -7,7 +7,7 @@ import { createPublisher, type Publisher } from '../publish/publisher.js';
 import type { Store } from '../store/store.js';
 import { createAuthenticator } from './auth.js';
 import { dashboardRoutes, DEFAULT_DASHBOARD_DIR } from './dashboard.js';
-import { installErrorHandler } from './error-handler.js';
+import { errorResponder, installErrorHandler } from './error-handler.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { endpointStatsRoutes } from './routes/endpoint-stats.js';
 import { endpointUrlCheckRoutes } from './routes/endpoint-url-check.js';
@@ -22,6 +22,7 @@ import { secretRoutes } from './routes/secrets.js';
 import { sessionRoutes } from './routes/session.js';
 import { createSessions, type Sessions } from './sessions.js';
 import { createValidatorCompiler } from './validation.js';
+import { DEFAULT_BODY_LIMIT } from '../config.js';
 
 export interface AppDeps {
   store: Store;
@@ -55,8 +56,6 @@ export interface RouteDeps {
   version: string;
 }
 
-export const DEFAULT_BODY_LIMIT = 256 * 1024;
-
 /**
  * The HTTP API as a Fastify instance that is never started here: the CLI's `serve` calls `listen`,
  * tests call `inject`. Everything under `/v1` needs an API key (or the dashboard's session cookie);
@@ -86,6 +85,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   const app: FastifyInstance = Fastify({
     bodyLimit,
+    // A malformed or overlong path is refused by the router before any route runs; answer it in our shape too.
+    frameworkErrors: errorResponder(bodyLimit),
     ...(isLogger(deps.logger) ? { loggerInstance: deps.logger } : { logger: deps.logger ?? false }),
   });
   app.setValidatorCompiler(createValidatorCompiler());

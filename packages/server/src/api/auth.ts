@@ -27,15 +27,15 @@ const CACHE_MAX_ENTRIES = 10_000;
 export function createAuthenticator(
   store: Store,
   clock: Clock,
-  sessions?: Sessions,
+  sessions: Sessions,
 ): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
   const cache = new Map<string, { organizationId: string; expiresAt: number }>();
 
   return async (request, reply) => {
     const header = request.headers.authorization;
-    const sessionToken = header === undefined && sessions !== undefined ? readCookie(request, SESSION_COOKIE) : undefined;
+    const sessionToken = header === undefined ? readCookie(request, SESSION_COOKIE) : undefined;
     if (sessionToken !== undefined && sessionToken !== '') {
-      return authenticateSession(request, reply, sessions!, sessionToken, clock.now());
+      return authenticateSession(request, reply, sessions, sessionToken, clock.now());
     }
     const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (match === null) {

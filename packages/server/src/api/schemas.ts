@@ -7,10 +7,13 @@ const time = { type: 'string', format: 'date-time' } as const;
 const nullableTime = { type: ['string', 'null'], format: 'date-time' } as const;
 const nullableString = { type: ['string', 'null'] } as const;
 
+/** An id of an endpoint, event or delivery, in a path or a filter. */
+export const resourceId = { type: 'string', minLength: 1, maxLength: 100 } as const;
+
 export const idParams = {
   type: 'object',
   required: ['id'],
-  properties: { id: { type: 'string', minLength: 1, maxLength: 100 } },
+  properties: { id: resourceId },
 } as const;
 
 export const eventTypeName = { type: 'string', minLength: 1, maxLength: 100 } as const;
@@ -20,7 +23,7 @@ export const pageQuery = {
   limit: { type: 'integer', minimum: 1, maximum: 250, default: 50 },
 } as const;
 
-export const errorResponse = {
+const errorResponse = {
   type: 'object',
   required: ['error'],
   properties: {

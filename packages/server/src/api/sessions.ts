@@ -27,8 +27,8 @@ export interface VerifiedSession {
 }
 
 export const SESSION_COOKIE = 'herald_session';
-export const CSRF_HEADER = 'x-herald-csrf';
-export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
+const CSRF_HEADER = 'x-herald-csrf';
+const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 const SERVER_SECRET_NAME = 'dashboard-token-key';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 

@@ -1,6 +1,6 @@
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
-import type { FastifySchemaCompiler } from 'fastify';
+import type { FastifyRequest, FastifySchemaCompiler } from 'fastify';
 
 /**
  * Route schema compilers. Bodies are validated strictly — no type coercion, unknown fields refused —
@@ -18,4 +18,12 @@ function createAjv(coerceTypes: false | 'array'): Ajv {
   // ajv-formats is CommonJS; its default export arrives as the module object under NodeNext.
   addFormats.default(ajv);
   return ajv;
+}
+
+/**
+ * `preValidation` of the routes whose body is optional (a rotation, a test event, a portal link):
+ * an absent body is validated, defaulted and handled as `{}`, so the handler always gets an object.
+ */
+export async function absentBodyAsEmpty(request: FastifyRequest): Promise<void> {
+  request.body ??= {};
 }

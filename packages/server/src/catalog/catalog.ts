@@ -34,8 +34,11 @@ export function createPayloadAjv(): Ajv2020 {
   return ajv;
 }
 
-/** Builds a catalog from definitions already checked by `parseCatalogFile`; compiles every schema. */
-export function createCatalog(definitions: readonly EventTypeDefinition[], ajv: Ajv2020 = createPayloadAjv()): Catalog {
+/**
+ * Builds a catalog from definitions already checked by `parseCatalogFile`. Pass the Ajv that checked
+ * them: it caches each compiled schema by object, so nothing is compiled twice.
+ */
+export function createCatalog(definitions: readonly EventTypeDefinition[], ajv: Ajv2020): Catalog {
   const byName = new Map<string, { definition: EventTypeDefinition; validate: ValidateFunction }>();
   for (const definition of definitions) {
     byName.set(definition.name, { definition, validate: ajv.compile(definition.schema) });

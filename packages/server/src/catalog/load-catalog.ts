@@ -43,7 +43,7 @@ function readJson(file: string | URL, label: string): unknown {
 }
 
 /** Checks the shape of a catalog file; every error names the file and the field. */
-export function parseCatalogFile(json: unknown, source: string, ajv: Ajv2020 = createPayloadAjv()): EventTypeDefinition[] {
+function parseCatalogFile(json: unknown, source: string, ajv: Ajv2020): EventTypeDefinition[] {
   if (!isObject(json) || !Array.isArray(json.event_types)) {
     throw fail(source, 'event_types', 'must be an array of event type definitions');
   }

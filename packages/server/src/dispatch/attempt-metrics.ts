@@ -17,7 +17,7 @@ export function observeAttempt(metrics: Metrics, outcome: AttemptOutcome, eventI
 }
 
 /** The Unix milliseconds encoded in a UUID v7, or null for any other string. */
-export function uuidv7Time(id: string): number | null {
+function uuidv7Time(id: string): number | null {
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i.test(id)) return null;
   return parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
 }

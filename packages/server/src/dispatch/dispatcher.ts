@@ -77,7 +77,12 @@ export class Dispatcher {
   private readonly sender: Sender;
   private readonly recorder: AttemptRecorder;
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly shutdown = new AbortController();
+  /**
+   * One controller per attempt in flight, aborted at the shutdown deadline. Not one shared shutdown
+   * signal: `send` combines the signal with its timeout through `AbortSignal.any`, and on Node 20 a
+   * long-lived signal keeps a reference for every such call — a leak of one per attempt.
+   */
+  private readonly attemptAborts = new Set<AbortController>();
   /** Leased deliveries to hand back at shutdown: aborted attempts, and claims that raced `stop()`. */
   private readonly toRelease: string[] = [];
   private notified = false;
@@ -206,7 +211,11 @@ export class Dispatcher {
   private async attempt(delivery: ClaimedDelivery): Promise<void> {
     const startedAt = this.clock.now();
     const request = buildDeliveryRequest(delivery, { timestamp: Math.floor(startedAt / 1000), userAgent: this.userAgent });
-    const outcome = await this.sender.send({ ...request, timeoutMs: this.policy.timeoutMs, signal: this.shutdown.signal });
+    const abort = new AbortController();
+    this.attemptAborts.add(abort);
+    const outcome = await this.sender
+      .send({ ...request, timeoutMs: this.policy.timeoutMs, signal: abort.signal })
+      .finally(() => this.attemptAborts.delete(abort));
     if (!outcome.ok && outcome.errorKind === 'aborted') {
       // Shutdown cut it short: not an attempt the receiver can be blamed for. Hand the lease back.
       this.toRelease.push(delivery.deliveryId);
@@ -275,7 +284,7 @@ export class Dispatcher {
       if (this.inFlight.size > 0) {
         this.logger.warn({ aborted: this.inFlight.size, deadlineMs }, 'aborting attempts still in flight at the deadline');
       }
-      this.shutdown.abort();
+      for (const abort of this.attemptAborts) abort.abort();
       this.recorder.stopRetrying();
       await step('settling aborted attempts', () => Promise.allSettled([...this.inFlight]));
       await step('writing finished attempts', () => this.recorder.idle());

@@ -1,10 +1,4 @@
-import {
-  envelopeJson,
-  HEADERS,
-  signatureHeader,
-  STANDARD_WEBHOOKS_HEADERS,
-  standardWebhooksSignature,
-} from '@herald/sdk';
+import { deliveryHeaders, envelopeJson } from '@herald/sdk';
 import type { ClaimedDelivery } from '../store/store.js';
 
 /** One attempt's HTTP request, exactly as sent and as recorded in the attempt log. */
@@ -29,23 +23,15 @@ export interface SigningContext {
  */
 export function buildDeliveryRequest(delivery: ClaimedDelivery, { timestamp, userAgent }: SigningContext): DeliveryRequest {
   const body = envelopeJson(delivery.eventId, delivery.eventType, delivery.payloadJson);
-  const signature = signatureHeader(delivery.secrets, timestamp, body);
-  const headers: Record<string, string> = {
-    'content-type': 'application/json',
-    [HEADERS.signature]: signature,
-    [HEADERS.contactsManagerSignature]: signature,
-    [HEADERS.id]: delivery.eventId,
-    [HEADERS.event]: delivery.eventType,
-    [HEADERS.attempt]: String(delivery.attempt),
-    'user-agent': userAgent,
-  };
-  if (delivery.signatureScheme === 'both') {
-    headers[STANDARD_WEBHOOKS_HEADERS.id] = delivery.eventId;
-    headers[STANDARD_WEBHOOKS_HEADERS.timestamp] = String(timestamp);
-    const standard = standardWebhooksSignature(delivery.secrets, delivery.eventId, timestamp, body);
-    // Only secrets Herald did not generate can fail to be Standard Webhooks keys; without one, a
-    // signature header would only mislead verifiers, so it is left out.
-    if (standard !== '') headers[STANDARD_WEBHOOKS_HEADERS.signature] = standard;
-  }
+  const headers = deliveryHeaders({
+    secrets: delivery.secrets,
+    id: delivery.eventId,
+    event: delivery.eventType,
+    timestamp,
+    attempt: delivery.attempt,
+    body,
+    userAgent,
+    standardWebhooks: delivery.signatureScheme === 'both',
+  });
   return { url: delivery.url, headers, body };
 }

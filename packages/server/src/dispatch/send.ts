@@ -14,7 +14,11 @@ export interface SendRequest {
   body: string;
   /** Limit on the whole attempt: connecting, sending, and reading the complete response. */
   timeoutMs: number;
-  /** Aborts the attempt from outside (shutdown); the outcome is then `aborted`. */
+  /**
+   * Aborts the attempt from outside (shutdown); the outcome is then `aborted`. Give each attempt its
+   * own: it is combined with the timeout through `AbortSignal.any`, which on Node 20 leaks a reference
+   * per call into a signal that outlives it.
+   */
   signal?: AbortSignal;
 }
 

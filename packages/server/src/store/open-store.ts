@@ -7,6 +7,11 @@ import type { Store } from './store.js';
  * query parameters), or else a SQLite file path. Either way the schema is brought up to date.
  */
 export async function openStore(db: string): Promise<Store> {
-  if (/^postgres(ql)?:\/\//i.test(db)) return openPostgresStore(db);
+  if (isPostgresUrl(db)) return openPostgresStore(db);
   return openSqliteStore(db);
+}
+
+/** Whether a `--db` value names a PostgreSQL database rather than a SQLite file. */
+export function isPostgresUrl(db: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(db);
 }

@@ -242,3 +242,8 @@ export function newDelivery(id: string, event: NewEvent, endpointId: string): De
     updatedAt: event.createdAt,
   };
 }
+
+/** A delivery's status once an attempt is recorded: done on success, failed when no retry follows. */
+export function statusAfterAttempt(succeeded: boolean, nextAttemptAt: number | null): DeliveryStatus {
+  return succeeded ? 'succeeded' : nextAttemptAt === null ? 'failed' : 'pending';
+}

@@ -1,6 +1,6 @@
 /**
  * The Store is the only way Herald touches its database. SQLite (embedded, one process) and
- * PostgreSQL (many processes) implement it and pass one contract suite (`test/store/contract.ts`).
+ * PostgreSQL (many processes) implement it and pass one contract suite (`test/store/store-contract.ts`).
  *
  * Times are Unix milliseconds, passed in by the caller so tests can drive the clock. Ids are
  * UUID v7 strings: they sort by creation time, which gives cursor pagination for free.

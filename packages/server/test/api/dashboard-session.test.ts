@@ -129,6 +129,7 @@ describe('dashboard sessions', () => {
   it('answers 404 to GET /v1/session made with an API key: there is no session to show', async () => {
     const response = await api.request('GET', '/v1/session');
     assert.equal(response.statusCode, 404);
+    assert.equal(response.json().error.field, 'cookie');
   });
 
   it('keeps sessions valid across a restart, because the signing key is stored in the database', async () => {

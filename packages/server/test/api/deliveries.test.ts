@@ -69,6 +69,7 @@ describe('deliveries API', () => {
     const response = await api.request('POST', `/v1/deliveries/${event.deliveries[0].id}/resend`);
     assert.equal(response.statusCode, 409);
     assert.equal(response.json().error.code, 'conflict');
+    assert.equal(response.json().error.field, 'status');
   });
 
   it('filters deliveries by endpoint, status, event and event type', async () => {
@@ -161,5 +162,6 @@ describe('test events', () => {
     const disabled = await api.request('POST', `/v1/endpoints/${endpoint.id}/test`);
     assert.equal(disabled.statusCode, 409);
     assert.equal(disabled.json().error.code, 'conflict');
+    assert.equal(disabled.json().error.field, 'enabled');
   });
 });

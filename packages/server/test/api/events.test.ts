@@ -105,7 +105,10 @@ describe('events API', () => {
 
   it('refuses a body over the limit with 413, writing nothing', async () => {
     const big = publishBody({ payload: userNewPayload({ full_name: 'x'.repeat(256 * 1024) }) });
-    await assertRejectedWithoutWrites(() => api.request('POST', '/v1/events', big), 413, { code: 'payload_too_large' });
+    await assertRejectedWithoutWrites(() => api.request('POST', '/v1/events', big), 413, {
+      code: 'payload_too_large',
+      field: 'body',
+    });
   });
 
   it('refuses malformed JSON with 400, writing nothing', async () => {
@@ -118,7 +121,7 @@ describe('events API', () => {
           payload: '{"event":"user.new","payload":{',
         }),
       400,
-      { code: 'malformed_json' },
+      { code: 'malformed_json', field: 'body' },
     );
   });
 

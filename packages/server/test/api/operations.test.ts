@@ -103,6 +103,28 @@ describe('operations routes', () => {
     });
     assert.equal(response.statusCode, 415);
     assert.equal(response.json().error.code, 'unsupported_media_type');
+    assert.equal(response.json().error.field, 'content-type');
+  });
+
+  it('answers a body shorter than its Content-Length with 400 naming the header', async () => {
+    const response = await api.app.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: { ...api.org.headers, 'content-type': 'application/json', 'content-length': '5' },
+      payload: JSON.stringify(publishBody()),
+    });
+    assert.equal(response.statusCode, 400);
+    assert.equal(response.json().error.code, 'invalid_request');
+    assert.equal(response.json().error.field, 'content-length');
+  });
+
+  it('answers a path the router cannot decode, or too long to be an id, in the error shape', async () => {
+    for (const url of ['/v1/endpoints/%E0%A4%A', `/v1/endpoints/${'x'.repeat(101)}`]) {
+      const response = await api.request('GET', url);
+      assert.equal(response.statusCode, 400, url);
+      assert.equal(response.json().error.code, 'invalid_request', url);
+      assert.equal(response.json().error.field, 'path', url);
+    }
   });
 
   it('hides the cause of a 500 from the caller and logs it', async () => {

@@ -10,6 +10,13 @@ describe('the database as shown in banners and logs', () => {
     );
   });
 
+  it('hides a password passed as a query parameter', () => {
+    assert.equal(
+      describeDatabase('postgres://herald@db.internal/herald?password=s3cret&sslpassword=k3y&schema=herald'),
+      'postgres://herald@db.internal/herald?password=***&sslpassword=***&schema=herald',
+    );
+  });
+
   it('leaves a URL without a password and a SQLite path as they are', () => {
     assert.equal(describeDatabase('postgres://herald@db/herald'), 'postgres://herald@db/herald');
     assert.equal(describeDatabase('./.herald/herald.db'), './.herald/herald.db');

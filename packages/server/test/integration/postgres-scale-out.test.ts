@@ -1,11 +1,17 @@
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { describe, it } from 'node:test';
-import { api, runHerald, startHeraldProcess } from '../../../../test-support/herald-process.js';
+import {
+  api,
+  runHerald,
+  startDispatchProcess,
+  startHeraldProcess,
+  type DispatchProcess,
+} from '../../../../test-support/herald-process.js';
 import { startReceiver, type ReceivedRequest, type Responder } from '../../../../test-support/receiver.js';
 import { adminQuery, eventually, postgresSchemaOrSkip } from '../store/postgres-support.js';
 import { createOrg, newEndpoint, newEvent } from '../store/store-contract.js';
-import { schemaUrl, startDispatchProcess, type DispatchProcess } from './postgres-processes.js';
+import { schemaUrl } from './postgres-processes.js';
 
 /**
  * Herald scaled out on one PostgreSQL schema: real `herald serve --no-dispatch` and `herald dispatch`

@@ -30,11 +30,11 @@ export function postgresUnavailable(): Promise<string | null> {
   return availability;
 }
 
-export function newSchemaName(): string {
+function newSchemaName(): string {
   return `herald_test_${randomBytes(6).toString('hex')}`;
 }
 
-export async function dropSchema(schema: string): Promise<void> {
+async function dropSchema(schema: string): Promise<void> {
   const client = new pg.Client({ connectionString: POSTGRES_URL });
   await client.connect();
   try {

@@ -332,6 +332,16 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
         await claim(T0 + 500);
         assert.equal(await store.nextDueAt(), T0 + 500 + 30_000);
       });
+
+      it('reports the next due time of an enabled endpoint, passing over earlier deliveries of a disabled one', async () => {
+        const disabled = await endpoint({ events: ['user.new'] });
+        await endpoint({ events: ['user.deleted'] });
+        await publish({ type: 'user.new', createdAt: T0 });
+        await publish({ type: 'user.new', createdAt: T0 + 100 });
+        await publish({ type: 'user.deleted', createdAt: T0 + 500 });
+        await store.updateEndpoint(org, disabled.id, { enabled: false }, T0);
+        assert.equal(await store.nextDueAt(), T0 + 500);
+      });
     });
 
     describe('recording attempts', () => {

@@ -3,7 +3,7 @@ import { ConflictError, NotFoundError } from '../../errors.js';
 import { uuidv7 } from '../../ids.js';
 import type { DeliveryStatus } from '../../store/store.js';
 import type { RouteDeps } from '../app.js';
-import { attemptResource, deliveryResource, errorResponses, eventTypeName, idParams, pageOf, pageQuery } from '../schemas.js';
+import { attemptResource, deliveryResource, errorResponses, eventTypeName, idParams, pageOf, pageQuery, resourceId } from '../schemas.js';
 import { attemptJson, deliveryJson } from '../serialize.js';
 
 interface DeliveryQuery {
@@ -15,7 +15,6 @@ interface DeliveryQuery {
   limit: number;
 }
 
-const id = { type: 'string', minLength: 1, maxLength: 100 } as const;
 const tags = ['deliveries'];
 
 export function deliveryRoutes(app: FastifyInstance, { store, clock }: RouteDeps): void {
@@ -33,8 +32,8 @@ export function deliveryRoutes(app: FastifyInstance, { store, clock }: RouteDeps
         type: 'object',
         additionalProperties: false,
         properties: {
-          endpoint_id: id,
-          event_id: id,
+          endpoint_id: resourceId,
+          event_id: resourceId,
           event_type: eventTypeName,
           status: { type: 'string', enum: ['pending', 'succeeded', 'failed'] },
           ...pageQuery,
@@ -86,7 +85,7 @@ export function deliveryRoutes(app: FastifyInstance, { store, clock }: RouteDeps
   }, async (request, reply) => {
     const original = await find(request.organizationId, request.params.id);
     if (original.status === 'pending') {
-      throw new ConflictError('the delivery is still pending; resend it once it has succeeded or failed');
+      throw new ConflictError('the delivery is still pending; resend it once it has succeeded or failed', { field: 'status' });
     }
     const now = clock.now();
     const resent = await store.resendDelivery(request.organizationId, original.id, uuidv7(now), now);

@@ -8,6 +8,7 @@ import type { RouteDeps } from '../app.js';
 import { errorResponses, eventTypeName, endpointResource, idParams, publishResponse } from '../schemas.js';
 import { generateEndpointSecret } from '../secrets.js';
 import { endpointJson, publishJson } from '../serialize.js';
+import { absentBodyAsEmpty } from '../validation.js';
 
 interface EndpointBody {
   url: string;
@@ -121,7 +122,7 @@ export function endpointRoutes(app: FastifyInstance, { store, catalog, publisher
     return reply.code(204).send();
   });
 
-  app.post<{ Params: { id: string }; Body: { event?: string } | undefined }>('/endpoints/:id/test', {
+  app.post<{ Params: { id: string }; Body: { event?: string } }>('/endpoints/:id/test', {
     schema: {
       tags,
       summary: "Send an event type's example payload, as a new event, to this endpoint only.",
@@ -129,14 +130,11 @@ export function endpointRoutes(app: FastifyInstance, { store, catalog, publisher
       body: { type: 'object', additionalProperties: false, properties: { event: eventTypeName } },
       response: { 202: publishResponse, ...errorResponses },
     },
-    // The body is optional; validate an absent one as {}.
-    preValidation: async (request) => {
-      request.body ??= {};
-    },
+    preValidation: absentBodyAsEmpty,
   }, async (request, reply) => {
     const endpoint = await find(request.organizationId, request.params.id);
-    if (!endpoint.enabled) throw new ConflictError('the endpoint is disabled; enable it to send a test event');
-    const type = request.body?.event ?? endpoint.events.find((e) => e !== '*') ?? 'user.new';
+    if (!endpoint.enabled) throw new ConflictError('the endpoint is disabled; enable it to send a test event', { field: 'enabled' });
+    const type = request.body.event ?? endpoint.events.find((e) => e !== '*') ?? 'user.new';
     const definition = catalog.get(type);
     if (definition === undefined) throw unknownType(type, 'event');
     // The example's placeholder organization_id is replaced by the caller's, in place, so the field

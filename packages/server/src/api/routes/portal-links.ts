@@ -2,11 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import type { RouteDeps } from '../app.js';
 import { errorResponses } from '../schemas.js';
 import { originOf } from '../sessions.js';
+import { absentBodyAsEmpty } from '../validation.js';
 import { requireApiKey } from './session.js';
 
-export const PORTAL_LINK_DEFAULT_SECONDS = 3600;
-export const PORTAL_LINK_MIN_SECONDS = 60;
-export const PORTAL_LINK_MAX_SECONDS = 24 * 3600;
+const PORTAL_LINK_DEFAULT_SECONDS = 3600;
+const PORTAL_LINK_MIN_SECONDS = 60;
+const PORTAL_LINK_MAX_SECONDS = 24 * 3600;
 
 /**
  * Portal links let a platform hand one of its customers the dashboard of that customer's
@@ -14,7 +15,7 @@ export const PORTAL_LINK_MAX_SECONDS = 24 * 3600;
  * expires) starts an ordinary 12-hour dashboard session.
  */
 export function portalLinkRoutes(app: FastifyInstance, { sessions, clock }: RouteDeps): void {
-  app.post<{ Body: { expires_in_seconds?: number } | undefined }>('/portal-links', {
+  app.post<{ Body: { expires_in_seconds?: number } }>('/portal-links', {
     schema: {
       tags: ['dashboard'],
       summary: "A link that signs its holder in to your organization's dashboard until it expires. Needs an API key.",
@@ -39,13 +40,10 @@ export function portalLinkRoutes(app: FastifyInstance, { sessions, clock }: Rout
         ...errorResponses,
       },
     },
-    // The body is optional; validate an absent one as {}.
-    preValidation: async (request) => {
-      request.body ??= {};
-    },
+    preValidation: absentBodyAsEmpty,
   }, async (request, reply) => {
     requireApiKey(request, 'portal links are created with an API key ("Authorization: Bearer <key>"), not from a dashboard session');
-    const seconds = request.body?.expires_in_seconds ?? PORTAL_LINK_DEFAULT_SECONDS;
+    const seconds = request.body.expires_in_seconds ?? PORTAL_LINK_DEFAULT_SECONDS;
     const expiresAt = Math.floor(clock.now() / 1000) * 1000 + seconds * 1000;
     const token = (await sessions.signer()).sign('portal', {
       organizationId: request.organizationId,

@@ -4,6 +4,7 @@ import type { RouteDeps } from '../app.js';
 import { errorResponses, idParams, secretResource } from '../schemas.js';
 import { generateEndpointSecret } from '../secrets.js';
 import { secretJson } from '../serialize.js';
+import { absentBodyAsEmpty } from '../validation.js';
 
 const tags = ['secrets'];
 const MAX_GRACE_SECONDS = 7 * 24 * 60 * 60;
@@ -47,10 +48,7 @@ export function secretRoutes(app: FastifyInstance, { store, clock, secretGraceMs
       },
       response: { 200: secretResource, ...errorResponses },
     },
-    // The body is optional; validate an absent one as {}.
-    preValidation: async (request) => {
-      request.body ??= {};
-    },
+    preValidation: absentBodyAsEmpty,
   }, async (request) => {
     const now = clock.now();
     const graceMs = request.body.grace_seconds === undefined ? secretGraceMs : request.body.grace_seconds * 1000;

@@ -7,7 +7,7 @@ import { clearSessionCookie, setSessionCookie, type Sessions } from '../sessions
 
 const tags = ['dashboard'];
 
-export const sessionResource = {
+const sessionResource = {
   type: 'object',
   required: ['organization_id', 'csrf_token', 'expires_at', 'signed_in_with'],
   properties: {
@@ -31,7 +31,7 @@ export function sessionRoutes(app: FastifyInstance, { sessions, clock }: RouteDe
     },
   }, async (request) => {
     if (request.session === null) {
-      throw new NotFoundError('there is no dashboard session here: this request was authorized by an API key');
+      throw new NotFoundError('there is no dashboard session here: this request was authorized by an API key', { field: 'cookie' });
     }
     return sessionJson(sessions, request.session.token, request.session.claims);
   });

@@ -1,6 +1,5 @@
-import type pg from 'pg';
+import pg from 'pg';
 import { ConfigError } from '../../errors.js';
-import { assertSchemaName, TYPES } from './rows.js';
 
 export interface PostgresStoreOptions {
   /** Where Herald's tables live; created if missing. Default: the URL's `schema` parameter, else `public`. */
@@ -64,3 +63,26 @@ function parseUrl(
   return { connectionString: parsed.toString(), schema, poolSize, serverOptions };
 }
 
+/**
+ * Times are bigint milliseconds and counts are bigint; `pg` hands both back as strings so as not to
+ * lose precision past 2^53. Milliseconds until the year 285,000 fit, so they become numbers here —
+ * per pool, not through `pg.types.setTypeParser`, which would change every pool in the process.
+ */
+const TYPES: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === pg.types.builtins.INT8 && format !== 'binary'
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Schema names end up in SQL and in the connection's search_path, so only plain identifiers pass. */
+function assertSchemaName(schema: string): void {
+  if (!IDENTIFIER.test(schema)) {
+    throw new ConfigError(
+      `--db: schema must be a lowercase identifier (letters, digits, underscore; at most 63 characters), got "${schema}"`,
+      { field: 'db' },
+    );
+  }
+}

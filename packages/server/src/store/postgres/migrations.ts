@@ -1,5 +1,4 @@
 import type { Pool } from 'pg';
-import { quoteIdentifier } from './rows.js';
 
 /**
  * Numbered migrations for PostgreSQL, recorded in `herald_migrations` inside Herald's schema. Never
@@ -130,12 +129,11 @@ const MIGRATIONS: readonly string[] = [
 export const LATEST_VERSION = MIGRATIONS.length;
 
 /**
- * Brings `schema` up to date, creating it if needed. Returns the versions applied by this call
- * (empty when another process got there first). Refuses a database migrated by a newer Herald.
+ * Brings `schema` up to date, creating it if needed (nothing to do when another process got there
+ * first). Refuses a database migrated by a newer Herald.
  */
-export async function migrate(pool: Pool, schema: string): Promise<number[]> {
+export async function migrate(pool: Pool, schema: string): Promise<void> {
   const client = await pool.connect();
-  const applied: number[] = [];
   try {
     await client.query('BEGIN');
     await client.query("SELECT pg_advisory_xact_lock(hashtext('herald_migrate:' || $1))", [schema]);
@@ -162,14 +160,17 @@ export async function migrate(pool: Pool, schema: string): Promise<number[]> {
         version,
         Date.now(),
       ]);
-      applied.push(version);
     }
     await client.query('COMMIT');
-    return applied;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   } finally {
     client.release();
   }
+}
+
+/** `schema` is already a checked plain identifier (see connection.ts); quoting keeps the SQL safe regardless. */
+function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
 }

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import { uuidv7 } from '../../ids.js';
+import { statusAfterAttempt } from '../records.js';
 import type { AttemptRecord } from '../store.js';
 
 /**
@@ -28,7 +29,7 @@ export async function recordAttempts(pool: Pool, records: AttemptRecord[]): Prom
     final: [] as boolean[],
   };
   for (const { deliveryId, leaseOwner, attempt, nextAttemptAt, recordedAt } of records) {
-    const status = attempt.succeeded ? 'succeeded' : nextAttemptAt === null ? 'failed' : 'pending';
+    const status = statusAfterAttempt(attempt.succeeded, nextAttemptAt);
     columns.deliveryId.push(deliveryId);
     columns.leaseOwner.push(leaseOwner);
     columns.number.push(attempt.number);

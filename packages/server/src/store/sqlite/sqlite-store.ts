@@ -32,6 +32,7 @@ import {
   toEndpointStats,
   toEvent,
   toOrganization,
+  statusAfterAttempt,
   toSecret,
   type DeliveryRow,
   type EndpointStatsRow,
@@ -81,26 +82,28 @@ export class SqliteStore implements Store {
   }
 
   async createOrganization(org: Organization): Promise<void> {
-    this.db
-      .prepare('INSERT INTO organizations (id, name, created_at) VALUES (?, ?, ?)')
-      .run(org.id, org.name, org.createdAt);
+    this.stmt('INSERT INTO organizations (id, name, created_at) VALUES (?, ?, ?)').run(org.id, org.name, org.createdAt);
   }
 
   async getOrganization(id: string): Promise<Organization | null> {
-    const row = this.db.prepare('SELECT id, name, created_at FROM organizations WHERE id = ?').get(id) as
+    const row = this.stmt('SELECT id, name, created_at FROM organizations WHERE id = ?').get(id) as
       | OrganizationRow
       | undefined;
     return row ? toOrganization(row) : null;
   }
 
   async countOrganizations(): Promise<number> {
-    return (this.db.prepare('SELECT count(*) AS n FROM organizations').get() as { n: number }).n;
+    return (this.stmt('SELECT count(*) AS n FROM organizations').get() as { n: number }).n;
   }
 
   async createApiKey(key: ApiKey, keyHash: string): Promise<void> {
-    this.db
-      .prepare('INSERT INTO api_keys (id, organization_id, prefix, key_hash, created_at) VALUES (?, ?, ?, ?, ?)')
-      .run(key.id, key.organizationId, key.prefix, keyHash, key.createdAt);
+    this.stmt('INSERT INTO api_keys (id, organization_id, prefix, key_hash, created_at) VALUES (?, ?, ?, ?, ?)').run(
+      key.id,
+      key.organizationId,
+      key.prefix,
+      keyHash,
+      key.createdAt,
+    );
   }
 
   async findOrganizationIdByKeyHash(keyHash: string): Promise<string | null> {
@@ -112,25 +115,21 @@ export class SqliteStore implements Store {
 
   async createEndpoint(endpoint: NewEndpoint): Promise<Endpoint> {
     this.db.transaction(() => {
-      this.db
-        .prepare(
-          `INSERT INTO endpoints (id, organization_id, url, description, events, enabled, signature_scheme,
-             created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          endpoint.id,
-          endpoint.organizationId,
-          endpoint.url,
-          endpoint.description,
-          JSON.stringify(endpoint.events),
-          endpoint.enabled ? 1 : 0,
-          endpoint.signatureScheme,
-          endpoint.createdAt,
-          endpoint.createdAt,
-        );
-      this.db
-        .prepare('INSERT INTO endpoint_secrets (endpoint_id, secret, created_at, expires_at) VALUES (?, ?, ?, NULL)')
-        .run(endpoint.id, endpoint.secret, endpoint.createdAt);
+      this.stmt(
+        `INSERT INTO endpoints (id, organization_id, url, description, events, enabled, signature_scheme,
+           created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        endpoint.id,
+        endpoint.organizationId,
+        endpoint.url,
+        endpoint.description,
+        JSON.stringify(endpoint.events),
+        endpoint.enabled ? 1 : 0,
+        endpoint.signatureScheme,
+        endpoint.createdAt,
+        endpoint.createdAt,
+      );
+      this.insertCurrentSecret(endpoint.id, endpoint.secret, endpoint.createdAt);
     }).immediate();
     return (await this.getEndpoint(endpoint.organizationId, endpoint.id))!;
   }
@@ -151,29 +150,25 @@ export class SqliteStore implements Store {
     const current = await this.getEndpoint(organizationId, id);
     if (!current) return null;
     const next = { ...current, ...definedOnly(patch) };
-    this.db
-      .prepare(
-        `UPDATE endpoints SET url = ?, description = ?, events = ?, enabled = ?, signature_scheme = ?, updated_at = ?
-         WHERE organization_id = ? AND id = ?`,
-      )
-      .run(next.url, next.description, JSON.stringify(next.events), next.enabled ? 1 : 0, next.signatureScheme, now, organizationId, id);
+    this.stmt(
+      `UPDATE endpoints SET url = ?, description = ?, events = ?, enabled = ?, signature_scheme = ?, updated_at = ?
+       WHERE organization_id = ? AND id = ?`,
+    ).run(next.url, next.description, JSON.stringify(next.events), next.enabled ? 1 : 0, next.signatureScheme, now, organizationId, id);
     if (next.enabled && !current.enabled) this.emitDue();
     return this.getEndpoint(organizationId, id);
   }
 
   async deleteEndpoint(organizationId: string, id: string): Promise<boolean> {
-    return this.db.prepare('DELETE FROM endpoints WHERE organization_id = ? AND id = ?').run(organizationId, id).changes > 0;
+    return this.stmt('DELETE FROM endpoints WHERE organization_id = ? AND id = ?').run(organizationId, id).changes > 0;
   }
 
   async endpointStats(organizationId: string, since: number): Promise<EndpointStats[]> {
-    const rows = this.db
-      .prepare(
-        `SELECT d.endpoint_id, count(*) AS attempts, sum(a.succeeded) AS succeeded, max(a.started_at) AS last_attempt_at
-         FROM attempts a JOIN deliveries d ON d.id = a.delivery_id
-         WHERE d.organization_id = ? AND a.started_at >= ?
-         GROUP BY d.endpoint_id`,
-      )
-      .all(organizationId, since) as EndpointStatsRow[];
+    const rows = this.stmt(
+      `SELECT d.endpoint_id, count(*) AS attempts, sum(a.succeeded) AS succeeded, max(a.started_at) AS last_attempt_at
+       FROM attempts a JOIN deliveries d ON d.id = a.delivery_id
+       WHERE d.organization_id = ? AND a.started_at >= ?
+       GROUP BY d.endpoint_id`,
+    ).all(organizationId, since) as EndpointStatsRow[];
     return rows.map(toEndpointStats);
   }
 
@@ -197,15 +192,12 @@ export class SqliteStore implements Store {
     return this.db.transaction(() => {
       if (!this.ownsEndpoint(organizationId, endpointId)) return false;
       // Only the secret being replaced keeps a grace period; older ones end now.
-      this.db
-        .prepare('UPDATE endpoint_secrets SET expires_at = ? WHERE endpoint_id = ? AND expires_at IS NOT NULL AND expires_at > ?')
-        .run(now, endpointId, now);
-      this.db
-        .prepare('UPDATE endpoint_secrets SET expires_at = ? WHERE endpoint_id = ? AND expires_at IS NULL')
-        .run(previousExpiresAt, endpointId);
-      this.db
-        .prepare('INSERT INTO endpoint_secrets (endpoint_id, secret, created_at, expires_at) VALUES (?, ?, ?, NULL)')
-        .run(endpointId, secret, now);
+      this.endPreviousSecrets(endpointId, now);
+      this.stmt('UPDATE endpoint_secrets SET expires_at = ? WHERE endpoint_id = ? AND expires_at IS NULL').run(
+        previousExpiresAt,
+        endpointId,
+      );
+      this.insertCurrentSecret(endpointId, secret, now);
       return true;
     }).immediate();
   }
@@ -213,9 +205,7 @@ export class SqliteStore implements Store {
   async revokePreviousSecrets(organizationId: string, endpointId: string, now: number): Promise<boolean> {
     return this.db.transaction(() => {
       if (!this.ownsEndpoint(organizationId, endpointId)) return false;
-      this.db
-        .prepare('UPDATE endpoint_secrets SET expires_at = ? WHERE endpoint_id = ? AND expires_at IS NOT NULL AND expires_at > ?')
-        .run(now, endpointId, now);
+      this.endPreviousSecrets(endpointId, now);
       return true;
     }).immediate();
   }
@@ -362,7 +352,7 @@ export class SqliteStore implements Store {
     );
     this.db.transaction(() => {
       for (const { deliveryId, leaseOwner, attempt, nextAttemptAt, recordedAt } of records) {
-        const status = attempt.succeeded ? 'succeeded' : nextAttemptAt === null ? 'failed' : 'pending';
+        const status = statusAfterAttempt(attempt.succeeded, nextAttemptAt);
         const changed = finish.run(
           status,
           status === 'pending' ? nextAttemptAt : null,
@@ -408,8 +398,12 @@ export class SqliteStore implements Store {
   }
 
   async nextDueAt(): Promise<number | null> {
+    // The dispatcher asks after most claims. Left to itself the planner reads every pending delivery
+    // from the covering index `deliveries_due_by_endpoint` and sorts them (0.7 ms with 5,000 pending,
+    // growing with the backlog); walking `deliveries_due` in order stops at the first enabled one.
     const row = this.stmt(
-      `SELECT d.next_attempt_at AS at FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
+      `SELECT d.next_attempt_at AS at
+       FROM deliveries d INDEXED BY deliveries_due JOIN endpoints e ON e.id = d.endpoint_id
        WHERE d.status = 'pending' AND e.enabled = 1
        ORDER BY d.next_attempt_at LIMIT 1`,
     ).get() as { at: number } | undefined;
@@ -427,6 +421,23 @@ export class SqliteStore implements Store {
 
   private emitDue(): void {
     for (const listener of this.listeners) listener();
+  }
+
+  private insertCurrentSecret(endpointId: string, secret: string, now: number): void {
+    this.stmt('INSERT INTO endpoint_secrets (endpoint_id, secret, created_at, expires_at) VALUES (?, ?, ?, NULL)').run(
+      endpointId,
+      secret,
+      now,
+    );
+  }
+
+  /** Ends the grace period of every previous secret still in one. */
+  private endPreviousSecrets(endpointId: string, now: number): void {
+    this.stmt('UPDATE endpoint_secrets SET expires_at = ? WHERE endpoint_id = ? AND expires_at IS NOT NULL AND expires_at > ?').run(
+      now,
+      endpointId,
+      now,
+    );
   }
 
   private ownsEndpoint(organizationId: string, endpointId: string): boolean {
