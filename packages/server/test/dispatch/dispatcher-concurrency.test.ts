@@ -71,9 +71,10 @@ describe('dispatcher: concurrency', () => {
     const h = await dispatchHarness(t);
     const calls: number[] = [];
     const counting = interceptStore(h.store, {
-      recordAttempts: (records: AttemptRecord[]) => {
+      // Counted once written, so that the statuses read below are already committed.
+      recordAttempts: async (records: AttemptRecord[]) => {
+        await h.store.recordAttempts(records);
         calls.push(records.length);
-        return h.store.recordAttempts(records);
       },
     });
     const held = gate();
