@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { OrganizationBadge } from './components/organization-badge.js';
 import { Link } from './router.js';
 import { useSession } from './session.js';
 
@@ -34,10 +35,7 @@ export function Layout({ path, children }: { path: string; children: ReactNode }
             })}
           </nav>
           <div className="account">
-            <span className="account-org" title={`Organization ${session.organization_id}`}>
-              Org <code>{session.organization_id.slice(0, 8)}</code>
-              {session.signed_in_with === 'portal_link' && <span className="visually-hidden">, signed in with a portal link</span>}
-            </span>
+            <OrganizationBadge session={session} />
             <button type="button" className="button button-small button-ghost" onClick={() => void signOut()}>
               Sign out
             </button>

@@ -9,6 +9,7 @@ import { startReceiver, type Receiver } from '../../../test-support/receiver.js'
 import { requireOrSkip } from '../../../test-support/skip.js';
 import { makeTempDir } from '../../../test-support/temp-dir.js';
 import { chromiumAvailable, CHROMIUM_PATH, launchBrowser, screenshot, type BrowserSession } from './browser.js';
+import { copyButtonNames, duplicateLandmarks } from './page-checks.js';
 
 /**
  * The upstream workflow, in a real Chromium against a real `herald serve` child process and a real
@@ -37,6 +38,8 @@ describe('the dashboard in Chromium', () => {
   let copiedSecret: string;
   let testEventId: string;
   let failedDeliveryId: string;
+  /** `Content-Encoding` of each script the dashboard loaded. */
+  const scriptEncodings: Array<string | undefined> = [];
 
   const call = <T>(method: string, path: string, body?: unknown) => api<T>(herald.url, apiKey, method, path, body);
   const nav = (name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name });
@@ -52,6 +55,9 @@ describe('the dashboard in Chromium', () => {
     apiKey = herald.apiKey!;
     browser = await launchBrowser({ baseURL: herald.url });
     page = browser.page;
+    page.on('response', (response) => {
+      if (/\/assets\/.*\.js$/.test(response.url())) scriptEncodings.push(response.headers()['content-encoding']);
+    });
   });
 
   after(async () => {
@@ -86,10 +92,35 @@ describe('the dashboard in Chromium', () => {
     assert.equal(await page.evaluate(() => document.cookie), '', 'scripts cannot read the session');
   });
 
+  it('loads its script compressed with Brotli, which Chromium accepts', () => {
+    assert.ok(scriptEncodings.length > 0, 'no script loaded');
+    assert.deepEqual(new Set(scriptEncodings), new Set(['br']));
+  });
+
+  it('answers an unknown address, an unknown id and a malformed one with its own not-found page', async () => {
+    for (const path of ['/nope', '/webhooks/01900000-0000-7000-8000-000000000000', '/deliveries/not-an-id', '/deliveries/%E0%A4%A']) {
+      const response = await page.goto(path);
+      await page.getByRole('heading', { name: 'Page not found' }).waitFor();
+      assert.equal(await page.getByText('not_found').count(), 0, path);
+      assert.equal(await page.getByRole('navigation', { name: 'Main' }).count(), 1, `${path} is inside the dashboard`);
+      if (path === '/nope' || path.includes('%')) assert.equal(response?.status(), 404, path);
+    }
+    await page.getByRole('link', { name: 'Go to your webhooks' }).click();
+    await page.getByRole('heading', { name: 'No webhooks yet' }).waitFor();
+  });
+
+  it("says in words what is wrong with a URL, not in the API's terms", async () => {
+    await page.getByRole('link', { name: 'Add your first webhook' }).click();
+    await page.getByLabel('Endpoint URL').fill(`https://example.com/${'a'.repeat(2040)}`);
+    await page.getByText('The URL can be at most 2,048 characters long.').waitFor();
+    assert.equal(await page.getByText('(rule:').count(), 0);
+    await nav('Webhooks').click();
+  });
+
   it("shows the server's reason for a bad URL while typing, then adds a webhook subscribed to two events", async () => {
     await page.getByRole('link', { name: 'Add your first webhook' }).click();
     await page.getByLabel('Endpoint URL').fill('ftp://example.com/hooks');
-    await page.getByText('url must use http or https, not ftp').waitFor();
+    await page.getByText('The URL must use http or https, not ftp.').waitFor();
     await page.getByLabel('Endpoint URL').fill(receiver.url);
     await page.getByText('Herald accepts this URL').waitFor();
     await page.getByLabel('Description').fill('CRM sync');
@@ -161,6 +192,23 @@ describe('the dashboard in Chromium', () => {
     await screenshot(page, 'delivery');
   });
 
+  it('names each copy button on a delivery page after what it copies', async () => {
+    await page.getByText('Exact bytes on the wire').click();
+    const names = await copyButtonNames(page);
+    assert.deepEqual(names, [
+      'Copy envelope id',
+      'Copy webhook URL',
+      'Copy request body',
+      'Copy raw request body',
+      'Copy response body of attempt 1',
+      'Copy response body of attempt 2',
+      'Copy response body of attempt 3',
+    ]);
+    await page.getByRole('button', { name: 'Copy request body' }).click();
+    const copied = JSON.parse(await page.evaluate(() => navigator.clipboard.readText())) as { id: string };
+    assert.equal(copied.id, await page.getByTestId('envelope-id').textContent());
+  });
+
   it('resends the failed delivery as a new delivery with the same envelope id', async () => {
     receiver.respondWith((_req, _n, res) => void res.end('ok'));
     const envelopeId = await page.getByTestId('envelope-id').textContent();
@@ -182,6 +230,30 @@ describe('the dashboard in Chromium', () => {
     await page.getByLabel('Status').selectOption('');
     await page.locator('tbody tr').nth(2).waitFor();
     await screenshot(page, 'deliveries');
+  });
+
+  it('moves the focus to the heading of each page it opens, and not when a filter changes', async () => {
+    const focused = () => page.evaluate(() => `${document.activeElement?.tagName} ${document.activeElement?.textContent}`);
+    await nav('Event types').click();
+    await page.waitForFunction(() => document.activeElement?.tagName === 'H1');
+    assert.equal(await focused(), 'H1 Event types');
+    await nav('Deliveries').click();
+    await page.waitForFunction(() => document.activeElement?.tagName === 'H1');
+    assert.equal(await focused(), 'H1 Deliveries');
+    await page.getByLabel('Status').focus();
+    await page.getByLabel('Status').selectOption('succeeded');
+    await page.waitForURL('**/deliveries?status=succeeded');
+    assert.match(await focused(), /^SELECT/);
+    await page.getByLabel('Status').selectOption('');
+  });
+
+  it('gives every landmark of its pages a name of its own', async () => {
+    for (const path of ['/webhooks', `/webhooks/${endpointId}`, '/deliveries', `/deliveries/${failedDeliveryId}`, '/event-types', '/webhooks/new']) {
+      await page.goto(path);
+      await page.getByRole('heading', { level: 1 }).waitFor();
+      await page.locator('.loading').first().waitFor({ state: 'detached' });
+      assert.deepEqual(await duplicateLandmarks(page), [], path);
+    }
   });
 
   it('lists webhooks with their events, state and success rate over 24 h', async () => {
@@ -253,8 +325,9 @@ describe('the dashboard in Chromium', () => {
     await page.getByRole('button', { name: 'Delete' }).click();
     await dialog.getByRole('button', { name: 'Delete webhook' }).click();
     await page.waitForURL('**/webhooks');
+    await page.getByRole('status').filter({ hasText: 'Deleted the webhook Analytics pipeline, with its delivery log and secret.' }).waitFor();
     await page.getByText('CRM sync (users)').waitFor();
-    assert.equal(await page.getByText('Analytics pipeline').count(), 0);
+    assert.equal(await page.locator('tbody').getByText('Analytics pipeline').count(), 0);
     assert.equal((await call<{ data: unknown[] }>('GET', '/v1/endpoints')).body.data.length, 1);
   });
 

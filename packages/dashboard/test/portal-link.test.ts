@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createSessions } from '../../server/src/api/sessions.js';
@@ -44,7 +45,7 @@ describe('portal links in Chromium', () => {
     try {
       const organizationId = /Organization:\s+(\S+)/.exec(herald.output())![1]!;
       const signer = await createSessions(store, { now: () => issuedAt }).signer();
-      return signer.sign('portal', { organizationId, expiresAt: issuedAt + lifetimeMs, signedInWith: 'portal_link' });
+      return signer.sign('portal', { id: randomUUID(), organizationId, expiresAt: issuedAt + lifetimeMs, signedInWith: 'portal_link' });
     } finally {
       await store.close();
     }

@@ -1,3 +1,4 @@
+import { describeError } from './error-text.js';
 import type { Session } from './types.js';
 
 /**
@@ -6,16 +7,25 @@ import type { Session } from './types.js';
  * token the session answered with, in `X-Herald-CSRF`.
  */
 
-/** An error answer of the API: `{"error": {"code", "message", "field"?}}`, or a network failure. */
+/**
+ * An error answer of the API: `{"error": {"code", "message", "field"?}}`, or a network failure.
+ * `message` is the sentence shown to people; `detail` is the API's own wording, for the console.
+ */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
     readonly field?: string,
+    readonly detail?: string,
   ) {
     super(message);
     this.name = 'ApiError';
+  }
+
+  /** What was asked for is not there: unknown, deleted, or an id that cannot be one. */
+  get notFound(): boolean {
+    return this.status === 404 || (this.status === 400 && (this.field === 'id' || this.field === 'path'));
   }
 }
 
@@ -56,12 +66,13 @@ async function call<T>(method: Method, path: string, body?: unknown, headers: Re
   const error = errorOf(json);
   // A 401 to anything but the session check itself means a signed-in dashboard lost its session.
   if (response.status === 401 && path !== '/v1/session') onSessionLost();
-  throw new ApiError(
-    response.status,
-    error?.code ?? `http_${response.status}`,
-    error?.message ?? `Herald answered ${response.status} ${response.statusText}`,
-    error?.field,
-  );
+  const parts = {
+    status: response.status,
+    code: error?.code ?? `http_${response.status}`,
+    message: error?.message ?? `Herald answered ${response.status} ${response.statusText}`,
+    ...(error?.field !== undefined ? { field: error.field } : {}),
+  };
+  throw new ApiError(parts.status, parts.code, describeError(parts), parts.field, parts.message);
 }
 
 function safeParse(text: string): unknown {

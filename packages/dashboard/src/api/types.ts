@@ -36,6 +36,11 @@ export interface EndpointStatsList {
 
 export interface Session {
   organization_id: string;
+  organization_name: string;
+  /** The platform's own id for the organization, when it has one. */
+  organization_uid: string | null;
+  /** What the session may do: a portal link's is `portal`. */
+  scope: 'admin' | 'publish' | 'read' | 'portal';
   /** Sent back as `X-Herald-CSRF` on every request that changes something. */
   csrf_token: string;
   expires_at: string;

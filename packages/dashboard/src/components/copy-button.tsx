@@ -25,7 +25,12 @@ async function copyText(text: string): Promise<boolean> {
   return copied;
 }
 
-export function CopyButton({ text, label = 'Copy', className = 'button' }: { text: string; label?: string; className?: string }) {
+/**
+ * Copies `text`. `what` names what it copies, so that each copy button on a page has its own name
+ * ("Copy request body"); the button shows just "Copy" unless `spelledOut`.
+ */
+export function CopyButton({ text, what, spelledOut = false, className = 'button' }: { text: string; what: string; spelledOut?: boolean; className?: string }) {
+  const name = `Copy ${what}`;
   const [result, setResult] = useState<'copied' | 'failed' | null>(null);
   useEffect(() => {
     if (result === null) return;
@@ -33,8 +38,13 @@ export function CopyButton({ text, label = 'Copy', className = 'button' }: { tex
     return () => window.clearTimeout(timer);
   }, [result]);
   return (
-    <button type="button" className={className} onClick={async () => setResult((await copyText(text)) ? 'copied' : 'failed')}>
-      {result === 'copied' ? 'Copied' : result === 'failed' ? 'Copy failed' : label}
+    <button
+      type="button"
+      className={className}
+      onClick={async () => setResult((await copyText(text)) ? 'copied' : 'failed')}
+      {...(spelledOut ? {} : { 'aria-label': name })}
+    >
+      {result === 'copied' ? 'Copied' : result === 'failed' ? 'Copy failed' : spelledOut ? name : 'Copy'}
       <span className="visually-hidden" role="status">
         {result === 'copied' ? 'Copied to the clipboard' : result === 'failed' ? 'Could not copy; select the text instead' : ''}
       </span>

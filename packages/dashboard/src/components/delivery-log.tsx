@@ -1,15 +1,18 @@
-import { useState } from 'react';
+import { useId, useState, type FormEvent } from 'react';
 import { api, query } from '../api/client.js';
 import type { Delivery, DeliveryStatus, Endpoint, Page } from '../api/types.js';
 import { useCatalog } from '../catalog.js';
-import { formatDateTime, formatWhen } from '../format.js';
+import { formatDateTime, formatWhen, localInputValue, shortenMiddle } from '../format.js';
 import { Link, navigate, useLocation } from '../router.js';
 import { useResource } from '../use-resource.js';
 import { ErrorNotice, Loading } from './notice.js';
 import { DeliveryStatusBadge } from './status.js';
+import { MiddleTruncated } from './truncated-text.js';
 
 const PAGE_SIZE = 25;
 const LIVE_POLL_MS = 2000;
+/** Longest webhook name in the filter; a select is as wide as its longest option. */
+const OPTION_CHARS = 60;
 const STATUSES: ReadonlyArray<{ value: DeliveryStatus | ''; label: string }> = [
   { value: '', label: 'Any status' },
   { value: 'succeeded', label: 'Succeeded' },
@@ -17,39 +20,55 @@ const STATUSES: ReadonlyArray<{ value: DeliveryStatus | ''; label: string }> = [
   { value: 'pending', label: 'Pending' },
 ];
 
+type Filter = 'status' | 'event_type' | 'endpoint_id';
+
 /**
- * Deliveries, newest first. The filters live in the address (`?status=failed&event_type=user.new`) so
- * a filtered log can be bookmarked or shared. The first page polls, so new deliveries and status
- * changes show up without a reload; older pages hold still while you read them.
+ * Deliveries, newest first. Everything that picks the rows lives in the address: the filters
+ * (`?status=failed&event_type=user.new`), the point in time jumped to (`until`) and the page
+ * (`cursor`), so any view of the log can be bookmarked, shared or reloaded. Only the newest page
+ * polls, so new deliveries and status changes show up without a reload; older pages hold still.
  */
 export function DeliveryLog({ endpointId: fixedEndpointId, endpoints }: { endpointId?: string; endpoints?: readonly Endpoint[] }) {
   const location = useLocation();
-  const status = location.search.get('status') ?? '';
-  const eventType = location.search.get('event_type') ?? '';
+  const { search } = location;
+  const status = search.get('status') ?? '';
+  const eventType = search.get('event_type') ?? '';
   // On a webhook's page the endpoint is fixed; on the all-deliveries page it is a filter like the others.
-  const endpointId = fixedEndpointId ?? (location.search.get('endpoint_id') || undefined);
+  const endpointId = fixedEndpointId ?? (search.get('endpoint_id') || undefined);
+  const until = search.get('until') || undefined;
+  const cursor = search.get('cursor') || undefined;
+  // The cursors of the newer pages this visit came through, so "Newer" can step back.
+  const newer = location.state.newerCursors ?? [];
+  const newest = cursor === undefined && until === undefined;
   const endpointsById = new Map((endpoints ?? []).map((e) => [e.id, e]));
-  // Cursors of the pages before the current one, so "Newer" can go back.
-  const [cursors, setCursors] = useState<string[]>([]);
-  const cursor = cursors.at(-1);
   const catalog = useCatalog();
 
-  const path = `/v1/deliveries${query({ endpoint_id: endpointId, status, event_type: eventType, cursor, limit: PAGE_SIZE })}`;
-  const page = useResource(path, () => api.get<Page<Delivery>>(path), cursor === undefined ? { pollMs: LIVE_POLL_MS } : {});
+  const path = `/v1/deliveries${query({ endpoint_id: endpointId, status, event_type: eventType, until, cursor, limit: PAGE_SIZE })}`;
+  const page = useResource(path, () => api.get<Page<Delivery>>(path), newest ? { pollMs: LIVE_POLL_MS } : {});
 
-  const setFilter = (name: 'status' | 'event_type' | 'endpoint_id', value: string) => {
-    const search = new URLSearchParams(location.search);
-    if (value === '') search.delete(name);
-    else search.set(name, value);
-    const text = search.toString();
-    setCursors([]);
-    navigate(`${location.path}${text === '' ? '' : `?${text}`}`, { replace: true });
+  /** This page's address with some parameters set, or removed when null. */
+  const addressWith = (changes: Record<string, string | null>) => {
+    const next = new URLSearchParams(search);
+    for (const [name, value] of Object.entries(changes)) {
+      if (value === null || value === '') next.delete(name);
+      else next.set(name, value);
+    }
+    const text = next.toString();
+    return `${location.path}${text === '' ? '' : `?${text}`}`;
   };
+  const setFilter = (name: Filter, value: string) => navigate(addressWith({ [name]: value, cursor: null }), { replace: true });
+  const goOlder = (next: string) =>
+    navigate(addressWith({ cursor: next }), { keepScroll: true, state: { newerCursors: [...newer, cursor ?? ''] } });
+  const goNewer = () =>
+    navigate(addressWith({ cursor: newer.at(-1) ?? null }), { keepScroll: true, state: { newerCursors: newer.slice(0, -1) } });
+  const goNewest = () => navigate(addressWith({ cursor: null, until: null }), { keepScroll: true });
+  const jumpTo = (iso: string) => navigate(addressWith({ until: iso, cursor: null }), { keepScroll: true });
 
   const rows = page.data?.data;
+  const nextCursor = page.data?.next_cursor ?? null;
   const filtered = status !== '' || eventType !== '' || (fixedEndpointId === undefined && endpointId !== undefined);
   return (
-    <section className="delivery-log" aria-label="Delivery log">
+    <div className="delivery-log">
       <div className="log-toolbar">
         <div className="filters">
           {endpoints !== undefined && (
@@ -58,8 +77,8 @@ export function DeliveryLog({ endpointId: fixedEndpointId, endpoints }: { endpoi
               <select id="filter-endpoint" value={endpointId ?? ''} onChange={(e) => setFilter('endpoint_id', e.target.value)}>
                 <option value="">All webhooks</option>
                 {endpoints.map((e) => (
-                  <option key={e.id} value={e.id}>
-                    {e.description !== '' ? `${e.description} (${hostAndPath(e.url)})` : hostAndPath(e.url)}
+                  <option key={e.id} value={e.id} title={e.url}>
+                    {shortenMiddle(e.description !== '' ? `${e.description} (${hostAndPath(e.url)})` : hostAndPath(e.url), OPTION_CHARS)}
                   </option>
                 ))}
               </select>
@@ -89,23 +108,28 @@ export function DeliveryLog({ endpointId: fixedEndpointId, endpoints }: { endpoi
               )}
             </select>
           </div>
+          <JumpToTime key={until ?? 'now'} until={until} onJump={jumpTo} />
         </div>
         <p className="live" aria-live="off">
-          {cursor === undefined ? (
+          {newest ? (
             <>
               <span className="live-dot" aria-hidden="true" /> Live: updates every {LIVE_POLL_MS / 1000} s
             </>
+          ) : until !== undefined && cursor === undefined ? (
+            <>Made before {formatDateTime(until)}</>
           ) : (
             <>Paused on an older page</>
           )}
         </p>
       </div>
 
-      {page.error !== undefined && <ErrorNotice error={page.error} title="Could not load deliveries" />}
+      {page.error !== undefined && <ErrorNotice error={page.error} title="Could not load deliveries" onRetry={page.reload} />}
       {rows === undefined && page.error === undefined && <Loading what="deliveries" />}
       {rows !== undefined && rows.length === 0 && (
         <div className="empty-log">
-          {filtered ? (
+          {until !== undefined ? (
+            <p>No deliveries {filtered ? 'match these filters ' : ''}before {formatDateTime(until)}.</p>
+          ) : filtered ? (
             <p>No deliveries match these filters.</p>
           ) : (
             <p>
@@ -171,22 +195,67 @@ export function DeliveryLog({ endpointId: fixedEndpointId, endpoints }: { endpoi
           </table>
         </div>
       )}
-      {(cursor !== undefined || page.data?.next_cursor) && (
+      {(!newest || nextCursor !== null) && (
         <nav className="pager" aria-label="Delivery log pages">
-          <button type="button" className="button" disabled={cursor === undefined} onClick={() => setCursors((c) => c.slice(0, -1))}>
-            <span aria-hidden="true">←</span> Newer
-          </button>
-          <button
-            type="button"
-            className="button"
-            disabled={!page.data?.next_cursor}
-            onClick={() => page.data?.next_cursor && setCursors((c) => [...c, page.data!.next_cursor!])}
-          >
+          {newest || newer.length > 0 ? (
+            <button type="button" className="button" disabled={newest} onClick={goNewer}>
+              <span aria-hidden="true">←</span> Newer
+            </button>
+          ) : (
+            <button type="button" className="button" onClick={goNewest}>
+              <span aria-hidden="true">⇤</span> Newest
+            </button>
+          )}
+          <button type="button" className="button" disabled={nextCursor === null} onClick={() => nextCursor !== null && goOlder(nextCursor)}>
             Older <span aria-hidden="true">→</span>
           </button>
         </nav>
       )}
-    </section>
+    </div>
+  );
+}
+
+/**
+ * Goes straight to the deliveries made before a time, rather than paging there 25 at a time. The
+ * time is the browser's local time; the address keeps it as UTC (`until=…Z`).
+ */
+function JumpToTime({ until, onJump }: { until: string | undefined; onJump: (iso: string) => void }) {
+  const id = useId();
+  const [value, setValue] = useState(until === undefined ? '' : localInputValue(until));
+  const [error, setError] = useState<string | null>(null);
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    const time = new Date(value);
+    if (value === '' || Number.isNaN(time.getTime())) return setError('Choose a date and time to jump to.');
+    setError(null);
+    onJump(time.toISOString());
+  };
+  return (
+    <form className="jump" onSubmit={submit} noValidate>
+      <div className="field field-inline">
+        <label htmlFor={`${id}-time`}>Jump to</label>
+        <input
+          id={`${id}-time`}
+          type="datetime-local"
+          step={1}
+          value={value}
+          onChange={(e) => setValue(e.target.value)}
+          aria-describedby={`${id}-hint${error !== null ? ` ${id}-error` : ''}`}
+          aria-invalid={error !== null}
+        />
+        <button type="submit" className="button button-small">
+          Go
+        </button>
+      </div>
+      <p id={`${id}-hint`} className="visually-hidden">
+        Shows the deliveries made before this time, newest first.
+      </p>
+      {error !== null && (
+        <p id={`${id}-error`} className="field-error" role="alert">
+          {error}
+        </p>
+      )}
+    </form>
   );
 }
 
@@ -194,7 +263,7 @@ function EndpointName({ endpoint }: { endpoint: Endpoint | undefined }) {
   if (endpoint === undefined) return <span className="muted">deleted</span>;
   return (
     <Link to={`/webhooks/${endpoint.id}`} title={endpoint.url} className="endpoint-name">
-      {endpoint.description !== '' ? endpoint.description : hostAndPath(endpoint.url)}
+      {endpoint.description !== '' ? <span className="endpoint-description">{endpoint.description}</span> : <MiddleTruncated text={hostAndPath(endpoint.url)} />}
     </Link>
   );
 }

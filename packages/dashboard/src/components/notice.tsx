@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import type { ApiError } from '../api/client.js';
 
 type Tone = 'info' | 'success' | 'warning' | 'error';
@@ -13,11 +13,25 @@ export function Notice({ tone = 'info', title, children }: { tone?: Tone; title?
   );
 }
 
-export function ErrorNotice({ error, title = 'Something went wrong' }: { error: ApiError; title?: string }) {
+/** An error in words (see api/error-text.ts); with `onRetry`, a Retry button that loads again. */
+export function ErrorNotice({ error, title = 'Something went wrong', onRetry }: { error: ApiError; title?: string; onRetry?: () => Promise<void> }) {
+  const [retrying, setRetrying] = useState(false);
+  const retry = async () => {
+    setRetrying(true);
+    try {
+      await onRetry?.();
+    } finally {
+      setRetrying(false);
+    }
+  };
   return (
     <Notice tone="error" title={title}>
-      {error.message}
-      {error.code !== 'network_error' && <span className="muted"> ({error.code})</span>}
+      <p>{error.message}</p>
+      {onRetry !== undefined && (
+        <button type="button" className="button button-small" onClick={() => void retry()} disabled={retrying}>
+          {retrying ? 'Retrying…' : 'Retry'}
+        </button>
+      )}
     </Notice>
   );
 }

@@ -46,7 +46,7 @@ export function SecretPanel({ endpointId }: { endpointId: string }) {
         Your receiver verifies the <code>X-Webhook-Signature</code> header of every delivery with this secret. Keep it in your
         server's environment, never in code or logs.
       </p>
-      {secret.error !== undefined && <ErrorNotice error={secret.error} title="Could not load the secret" />}
+      {secret.error !== undefined && <ErrorNotice error={secret.error} title="Could not load the secret" onRetry={secret.reload} />}
       {secret.data === undefined && secret.error === undefined && <Loading what="the secret" />}
       {secret.data !== undefined && (
         <>
@@ -58,7 +58,7 @@ export function SecretPanel({ endpointId }: { endpointId: string }) {
               <button type="button" className="button button-small" onClick={() => setRevealed((r) => !r)} aria-pressed={revealed}>
                 {revealed ? 'Hide' : 'Reveal'}
               </button>
-              <CopyButton text={secret.data.secret} label="Copy secret" className="button button-small" />
+              <CopyButton text={secret.data.secret} what="secret" spelledOut className="button button-small" />
             </div>
           </div>
           {secret.data.previous !== undefined && (

@@ -64,7 +64,7 @@ export function TestEventPanel({ endpoint }: { endpoint: Endpoint }) {
         </Notice>
       )}
       {error !== null && <ErrorNotice error={error} title="The test event was not sent" />}
-      {payload !== undefined && <CodeBlock label={`Example payload of ${type}`} code={prettyJson(payload)} />}
+      {payload !== undefined && <CodeBlock label={`Example payload of ${type}`} copies="example payload" code={prettyJson(payload)} />}
     </section>
   );
 }

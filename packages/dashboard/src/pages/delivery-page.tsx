@@ -6,15 +6,16 @@ import { CopyButton } from '../components/copy-button.js';
 import { ErrorNotice, Loading, Notice } from '../components/notice.js';
 import { PageHeader } from '../components/page-header.js';
 import { AttemptOutcome, DeliveryStatusBadge } from '../components/status.js';
+import { MiddleTruncated } from '../components/truncated-text.js';
 import { formatDateTime, formatDuration, formatRelative } from '../format.js';
 import { Link, navigate, useLocation } from '../router.js';
 import { useResource } from '../use-resource.js';
 import { useTitle } from '../use-title.js';
+import { NotFoundPage } from './not-found-page.js';
 
 const PENDING_POLL_MS = 1000;
 
 export function DeliveryPage({ deliveryId }: { deliveryId: string }) {
-  useTitle('Delivery');
   const resentFrom = useLocation().search.get('resent_from');
   const [pending, setPending] = useState(true);
   // A pending delivery polls, so attempts appear as they happen; a finished one holds still.
@@ -27,16 +28,18 @@ export function DeliveryPage({ deliveryId }: { deliveryId: string }) {
     },
     pending ? { pollMs: PENDING_POLL_MS } : {},
   );
+  useTitle(delivery.error?.notFound ? 'Not found' : 'Delivery');
   const eventId = delivery.data?.event_id;
   const endpointId = delivery.data?.endpoint_id;
   const event = useResource(eventId === undefined ? null : `event:${eventId}`, () => api.get<EventRecord>(`/v1/events/${eventId}`));
   const endpoint = useResource(endpointId === undefined ? null : `endpoint:${endpointId}`, () => api.get<Endpoint>(`/v1/endpoints/${endpointId}`));
 
   if (delivery.error !== undefined && delivery.data === undefined) {
+    if (delivery.error.notFound) return <NotFoundPage lead="There is no delivery at this address. Its webhook may have been deleted." />;
     return (
       <>
         <PageHeader title="Delivery" back={{ to: '/deliveries', label: 'Deliveries' }} />
-        <ErrorNotice error={delivery.error} title={delivery.error.status === 404 ? 'No such delivery' : 'Could not load this delivery'} />
+        <ErrorNotice error={delivery.error} title="Could not load this delivery" onRetry={delivery.reload} />
       </>
     );
   }
@@ -74,14 +77,17 @@ export function DeliveryPage({ deliveryId }: { deliveryId: string }) {
           <dt>Envelope id</dt>
           <dd className="with-action">
             <code className="break" data-testid="envelope-id">{d.event_id}</code>
-            <CopyButton text={d.event_id} className="button button-small button-ghost" />
+            <CopyButton text={d.event_id} what="envelope id" className="button button-small button-ghost" />
           </dd>
           <dt>Webhook</dt>
-          <dd>
+          <dd className="with-action">
             {endpoint.data !== undefined ? (
-              <Link to={`/webhooks/${endpoint.data.id}`} className="break">
-                {endpoint.data.url}
-              </Link>
+              <>
+                <Link to={`/webhooks/${endpoint.data.id}`} className="url-link-inline">
+                  <MiddleTruncated text={endpoint.data.url} />
+                </Link>
+                <CopyButton text={endpoint.data.url} what="webhook URL" className="button button-small button-ghost" />
+              </>
             ) : endpoint.error !== undefined ? (
               <span className="muted">deleted</span>
             ) : (
@@ -119,7 +125,7 @@ export function DeliveryPage({ deliveryId }: { deliveryId: string }) {
         <h2 id="request-title">Request as sent</h2>
         <p className="request-line">
           <code>
-            POST <span className="break">{endpoint.data?.url ?? '…'}</span>
+            POST {endpoint.data !== undefined ? <MiddleTruncated text={endpoint.data.url} /> : '…'}
           </code>
         </p>
         {last === undefined ? (
@@ -133,15 +139,15 @@ export function DeliveryPage({ deliveryId }: { deliveryId: string }) {
           </>
         )}
         <h3>Body</h3>
-        {event.error !== undefined && <ErrorNotice error={event.error} title="Could not load the event" />}
+        {event.error !== undefined && <ErrorNotice error={event.error} title="Could not load the event" onRetry={event.reload} />}
         {envelope === undefined && event.error === undefined && <Loading what="the body" />}
         {envelope !== undefined && (
           <>
-            <CodeBlock label="Body, pretty-printed" code={prettyJson(envelope)} />
+            <CodeBlock label="Body, pretty-printed" copies="request body" code={prettyJson(envelope)} />
             <details className="raw-body">
               <summary>Exact bytes on the wire (what the signature signs)</summary>
               {/* The exact bytes Herald sends: the envelope as JSON.stringify writes it (wire spec §1). */}
-              <CodeBlock label="Raw body" code={JSON.stringify(envelope)} testId="raw-body" />
+              <CodeBlock label="Raw body" copies="raw request body" code={JSON.stringify(envelope)} testId="raw-body" />
             </details>
           </>
         )}
@@ -258,7 +264,7 @@ function AttemptItem({ attempt, previous }: { attempt: Attempt; previous: Attemp
         )}
       </dl>
       {attempt.response_body !== null && attempt.response_body !== '' ? (
-        <CodeBlock label="Response body (first 4 KiB)" code={prettyBody(attempt.response_body)} />
+        <CodeBlock label="Response body (first 4 KiB)" copies={`response body of attempt ${attempt.number}`} code={prettyBody(attempt.response_body)} />
       ) : (
         <p className="muted small">{attempt.status_code === null ? 'No response.' : 'Empty response body.'}</p>
       )}

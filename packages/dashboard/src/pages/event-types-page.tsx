@@ -20,7 +20,7 @@ export function EventTypesPage() {
           </>
         }
       />
-      {catalog.error !== undefined && <ErrorNotice error={catalog.error} title="Could not load the event catalog" />}
+      {catalog.error !== undefined && <ErrorNotice error={catalog.error} title="Could not load the event catalog" onRetry={catalog.reload} />}
       {catalog.data === undefined && catalog.error === undefined && <Loading what="the event catalog" />}
       {groups !== undefined && (
         <>
@@ -77,11 +77,11 @@ function EventTypeCard({ type }: { type: EventType }) {
             </tbody>
           </table>
         </div>
-        <CodeBlock label="Example payload" code={prettyJson(type.example)} />
+        <CodeBlock label="Example payload" copies={`example payload of ${type.name}`} code={prettyJson(type.example)} />
       </div>
       <details>
         <summary>JSON Schema</summary>
-        <CodeBlock label={`JSON Schema of ${type.name}`} code={prettyJson(type.schema)} />
+        <CodeBlock label={`JSON Schema of ${type.name}`} copies={`JSON Schema of ${type.name}`} code={prettyJson(type.schema)} />
       </details>
     </article>
   );

@@ -8,6 +8,7 @@ import { navigate } from '../router.js';
 import { useResource } from '../use-resource.js';
 import { useTitle } from '../use-title.js';
 import { useUrlCheck } from '../use-url-check.js';
+import { NotFoundPage } from './not-found-page.js';
 
 interface FormErrors {
   url?: string;
@@ -19,12 +20,25 @@ interface FormErrors {
 /** Add a webhook (no `endpointId`) or edit one. */
 export function WebhookFormPage({ endpointId }: { endpointId?: string }) {
   const editing = endpointId !== undefined;
-  useTitle(editing ? 'Edit webhook' : 'Add webhook');
   const catalog = useCatalog();
   const existing = useResource(editing ? `endpoint:${endpointId}` : null, () => api.get<Endpoint>(`/v1/endpoints/${endpointId}`));
+  useTitle(existing.error?.notFound ? 'Not found' : editing ? 'Edit webhook' : 'Add webhook');
 
-  if (catalog.error !== undefined) return <ErrorNotice error={catalog.error} title="Could not load the event catalog" />;
-  if (existing.error !== undefined) return <ErrorNotice error={existing.error} title="Could not load this webhook" />;
+  if (existing.error?.notFound) return <NotFoundPage lead="There is no webhook at this address. It may have been deleted." />;
+  const failed =
+    catalog.error !== undefined
+      ? { ...catalog, what: 'the event catalog' }
+      : existing.error !== undefined
+        ? { ...existing, what: 'this webhook' }
+        : null;
+  if (failed?.error !== undefined) {
+    return (
+      <>
+        <PageHeader title={editing ? 'Edit webhook' : 'Add webhook'} back={{ to: '/webhooks', label: 'Webhooks' }} />
+        <ErrorNotice error={failed.error} title={`Could not load ${failed.what}`} onRetry={failed.reload} />
+      </>
+    );
+  }
   if (catalog.data === undefined || (editing && existing.data === undefined)) return <Loading what="the form" />;
   return <WebhookForm catalog={catalog.data} {...(existing.data !== undefined ? { endpoint: existing.data } : {})} />;
 }

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { api, ApiError } from '../api/client.js';
 import type { Endpoint } from '../api/types.js';
 import { ConfirmDialog } from '../components/confirm-dialog.js';
+import { CopyButton } from '../components/copy-button.js';
 import { DeliveryLog } from '../components/delivery-log.js';
 import { EventList } from '../components/event-list.js';
 import { ErrorNotice, Loading, Notice } from '../components/notice.js';
@@ -9,21 +10,24 @@ import { PageHeader } from '../components/page-header.js';
 import { SecretPanel } from '../components/secret-panel.js';
 import { EnabledBadge } from '../components/status.js';
 import { TestEventPanel } from '../components/test-event-panel.js';
-import { formatDateTime } from '../format.js';
+import { MiddleTruncated } from '../components/truncated-text.js';
+import { formatDateTime, shortenMiddle } from '../format.js';
 import { Link, navigate, useLocation } from '../router.js';
 import { useResource } from '../use-resource.js';
 import { useTitle } from '../use-title.js';
+import { NotFoundPage } from './not-found-page.js';
 
 export function WebhookPage({ endpointId }: { endpointId: string }) {
-  useTitle('Webhook');
   const endpoint = useResource(`endpoint:${endpointId}`, () => api.get<Endpoint>(`/v1/endpoints/${endpointId}`));
+  useTitle(endpoint.error?.notFound ? 'Not found' : 'Webhook');
   const created = useLocation().search.get('created') === '1';
 
-  if (endpoint.error !== undefined) {
+  if (endpoint.error !== undefined && endpoint.data === undefined) {
+    if (endpoint.error.notFound) return <NotFoundPage lead="There is no webhook at this address. It may have been deleted." />;
     return (
       <>
         <PageHeader title="Webhook" back={{ to: '/webhooks', label: 'Webhooks' }} />
-        <ErrorNotice error={endpoint.error} title={endpoint.error.status === 404 ? 'This webhook does not exist (any more)' : 'Could not load this webhook'} />
+        <ErrorNotice error={endpoint.error} title="Could not load this webhook" onRetry={endpoint.reload} />
       </>
     );
   }
@@ -33,10 +37,12 @@ export function WebhookPage({ endpointId }: { endpointId: string }) {
     <>
       <PageHeader
         back={{ to: '/webhooks', label: 'Webhooks' }}
-        title={<span className="url-title">{data.url}</span>}
+        title={<MiddleTruncated text={data.url} className="url-title" />}
+        titleAside={<CopyButton text={data.url} what="URL" className="button button-small" />}
         lead={data.description !== '' ? data.description : undefined}
         actions={<Actions endpoint={data} onChange={() => void endpoint.reload()} />}
       />
+      {endpoint.error !== undefined && <ErrorNotice error={endpoint.error} title="Could not refresh this webhook" onRetry={endpoint.reload} />}
       {created && (
         <Notice tone="success" title="Webhook added">
           Next: copy its signing secret into your receiver's configuration, then send a test event and watch it in the log below.
@@ -101,7 +107,8 @@ function Actions({ endpoint, onChange }: { endpoint: Endpoint; onChange: () => v
     setBusy('delete');
     try {
       await api.delete(`/v1/endpoints/${endpoint.id}`);
-      navigate('/webhooks');
+      const name = endpoint.description !== '' ? endpoint.description : shortenMiddle(endpoint.url, 80);
+      navigate('/webhooks', { state: { notice: `Deleted the webhook ${name}, with its delivery log and secret.` } });
     } catch (cause) {
       setConfirming(false);
       setBusy(null);
@@ -131,7 +138,10 @@ function Actions({ endpoint, onChange }: { endpoint: Endpoint; onChange: () => v
         onCancel={() => setConfirming(false)}
       >
         <p>
-          <code className="break">{endpoint.url}</code> will get no more deliveries, and its delivery log and secret are deleted with it.
+          <code className="dialog-url">
+            <MiddleTruncated text={endpoint.url} />
+          </code>{' '}
+          will get no more deliveries, and its delivery log and secret are deleted with it.
           This cannot be undone.
         </p>
       </ConfirmDialog>

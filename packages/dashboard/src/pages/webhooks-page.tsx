@@ -1,11 +1,12 @@
 import { api } from '../api/client.js';
 import type { Endpoint, EndpointStats, EndpointStatsList } from '../api/types.js';
 import { EventList } from '../components/event-list.js';
-import { ErrorNotice, Loading } from '../components/notice.js';
+import { ErrorNotice, Loading, Notice } from '../components/notice.js';
 import { PageHeader } from '../components/page-header.js';
 import { EnabledBadge } from '../components/status.js';
+import { MiddleTruncated } from '../components/truncated-text.js';
 import { formatDateTime, formatPercent, formatRelative } from '../format.js';
-import { Link } from '../router.js';
+import { Link, useLocation } from '../router.js';
 import { useResource } from '../use-resource.js';
 import { useTitle } from '../use-title.js';
 
@@ -16,6 +17,7 @@ export function WebhooksPage() {
   const stats = useResource('endpoint-stats', () => api.get<EndpointStatsList>('/v1/endpoint-stats'), { pollMs: 15_000 });
   const statsById = new Map((stats.data?.data ?? []).map((s) => [s.endpoint_id, s]));
   const list = endpoints.data?.data;
+  const { notice } = useLocation().state;
 
   return (
     <>
@@ -28,7 +30,8 @@ export function WebhooksPage() {
           </Link>
         }
       />
-      {endpoints.error !== undefined && <ErrorNotice error={endpoints.error} title="Could not load your webhooks" />}
+      {notice !== undefined && <Notice tone="success">{notice}</Notice>}
+      {endpoints.error !== undefined && <ErrorNotice error={endpoints.error} title="Could not load your webhooks" onRetry={endpoints.reload} />}
       {list === undefined && endpoints.error === undefined && <Loading what="webhooks" />}
       {list !== undefined && list.length === 0 && <EmptyState />}
       {list !== undefined && list.length > 0 && (
@@ -60,9 +63,13 @@ function Row({ endpoint, stats, statsLoaded }: { endpoint: Endpoint; stats: Endp
     <tr>
       <td data-label="Endpoint" className="cell-primary">
         <Link to={`/webhooks/${endpoint.id}`} className="url-link">
-          {endpoint.url}
+          <MiddleTruncated text={endpoint.url} />
         </Link>
-        {endpoint.description !== '' && <div className="muted small">{endpoint.description}</div>}
+        {endpoint.description !== '' && (
+          <div className="muted small row-description" title={endpoint.description}>
+            {endpoint.description}
+          </div>
+        )}
       </td>
       <td data-label="Events">
         <EventList events={endpoint.events} max={3} />
