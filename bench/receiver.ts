@@ -1,7 +1,8 @@
 /**
  * The benchmark's webhook receiver, in its own process so that it does not share a core with Herald
  * or the load generator. It answers 200 at once and remembers when each envelope id first arrived.
- * The parent asks for results over IPC.
+ * Hostile endpoints for the isolation scenarios live under `/hang/…` (never answers) and `/fail/…`
+ * (answers 500); their requests are not counted. The parent asks for results over IPC.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +14,11 @@ let lastAt = 0;
 
 const server = createServer((req, res) => {
   req.resume();
+  if (req.url?.startsWith('/hang/')) return;
+  if (req.url?.startsWith('/fail/')) {
+    req.on('end', () => void res.writeHead(500).end('failing on purpose'));
+    return;
+  }
   req.on('end', () => {
     const now = performance.timeOrigin + performance.now();
     requests += 1;

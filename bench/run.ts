@@ -5,7 +5,10 @@
  * raw undici POST loop from here to the same receiver; Herald's delivery rate is shown as a ratio to
  * it, because this machine is shared and absolute numbers drift from run to run.
  *
- *   npm run bench -- [--db postgres://…] [--events 20000] [--endpoints 2] [--rate 1000] [--quick]
+ * Then the isolation scenarios (`bench/isolation.ts`): noisy neighbours and a burst from another
+ * organization, each beside a control run, at half the delivery rate measured here.
+ *
+ *   npm run bench -- [--db postgres://…] [--events 20000] [--endpoints 2] [--rate 1000] [--isolation-seconds 60] [--quick]
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +18,7 @@ import { benchVerify, type VerifyBenchResult } from '../packages/sdk/bench/verif
 import { isPostgresUrl } from '../packages/server/src/store/open-store.js';
 import { startHeraldProcess, type HeraldProcess } from '../test-support/herald-process.js';
 import { makeTempDir } from '../test-support/temp-dir.js';
+import { benchIsolation, printIsolationTable, type IsolationRow } from './isolation.js';
 import { benchPostgresScaling, printScalingTable, type ScalingRow } from './postgres.js';
 import {
   createEndpoints,
@@ -35,9 +39,11 @@ const { values: flags } = parseArgs({
     endpoints: { type: 'string', default: '2' },
     rate: { type: 'string', default: '1000' },
     concurrency: { type: 'string', default: '64' },
+    'isolation-seconds': { type: 'string', default: '60' },
     quick: { type: 'boolean', default: false },
   },
 });
+const ISOLATION_SECONDS = flags.quick ? 10 : wholeNumberFlag('isolation-seconds', flags['isolation-seconds']);
 const EVENTS = flags.quick ? 2000 : wholeNumberFlag('events', flags.events);
 const ENDPOINTS = wholeNumberFlag('endpoints', flags.endpoints);
 const RATE = wholeNumberFlag('rate', flags.rate);
@@ -117,6 +123,12 @@ async function main(): Promise<void> {
     const scaling: ScalingRow[] | null = POSTGRES
       ? await benchPostgresScaling({ db: flags.db!, receiver, events: EVENTS, endpoints: ENDPOINTS, rate: RATE, latencySeconds: LATENCY_SECONDS })
       : null;
+    const isolation: IsolationRow[] = await benchIsolation({
+      receiver,
+      cleanCapacity: throughput.requests / deliverySeconds,
+      seconds: ISOLATION_SECONDS,
+      burstEvents: flags.quick ? 5000 : 50_000,
+    });
     const sdk = await benchVerify({ seconds: flags.quick ? 0.5 : 2 });
     const results = {
       at: new Date().toISOString(),
@@ -133,10 +145,12 @@ async function main(): Promise<void> {
       latency,
       peakRssBytes: peakRss,
       scaling,
+      isolation,
       sdk,
     };
     printTable(results);
     if (scaling) printScalingTable(scaling);
+    printIsolationTable(isolation);
     mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
     const file = new URL(`./results/bench-${results.store}-${results.at.replace(/[:.]/g, '-')}.json`, import.meta.url);
     writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);

@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
 import type { AttemptRecord, Store } from '../store/store.js';
+import { feedbackFor, type CircuitPolicy, type EndpointSignal } from './endpoint-circuit.js';
 
 /**
  * Group commit for finished attempts. Each attempt waits for its record to be written, but records
@@ -9,27 +11,34 @@ import type { AttemptRecord, Store } from '../store/store.js';
  * (`setImmediate`), so attempts whose responses arrived together are written together. That matters
  * for SQLite, whose writes block the loop, so nothing could join a batch while one is being written.
  *
- * If a write fails (database unavailable) the batch is kept and tried again after `retryDelayMs`;
- * the attempts wait, which holds their dispatcher slots and so slows claiming down. Once
- * `stopRetrying()` is called, a failed batch is given up instead: its leases expire and the
- * deliveries are sent again (at least once).
+ * One record can never poison a batch. When a write fails, the batch is split in halves and each is
+ * written on its own, down to the single record the database refuses; that one is written in a
+ * minimal form (status, duration, error kind `unstorable_response`, no text from the receiver) and
+ * everyone else's records normally. Only when even the minimal form fails is the database itself
+ * taken to be unavailable: then the batch is kept and tried again after `retryDelayMs`, its attempts
+ * holding their dispatcher slots, which slows claiming down. Once `stopRetrying()` is called, such a
+ * batch is given up instead: its leases expire and the deliveries are sent again (at least once).
+ * Re-writing part of a batch is harmless: records are fenced on their lease, which a write clears.
  */
 export class AttemptRecorder {
-  private pending: Array<{ record: AttemptRecord; done: () => void }> = [];
+  private pending: Entry[] = [];
   private flushing: Promise<void> | null = null;
   private retrying = true;
   private cutRetryShort: (() => void) | null = null;
+  /** Why the last write failed, for the log. */
+  private lastError: unknown = null;
 
   constructor(
     private readonly store: Store,
     private readonly logger: Logger,
-    private readonly options: { retryDelayMs: number; maxBatch: number },
+    private readonly clock: Clock,
+    private readonly options: { retryDelayMs: number; maxBatch: number; circuit: CircuitPolicy },
   ) {}
 
   /** Resolves once the record is written, or given up during shutdown. Never rejects. */
-  record(record: AttemptRecord): Promise<void> {
+  record(record: AttemptRecord, signal: EndpointSignal | null): Promise<void> {
     return new Promise((done) => {
-      this.pending.push({ record, done });
+      this.pending.push({ record, signal, done });
       this.kick();
     });
   }
@@ -58,21 +67,62 @@ export class AttemptRecorder {
   private async flush(): Promise<void> {
     while (this.pending.length > 0) {
       const batch = this.pending.splice(0, this.options.maxBatch);
+      const signals = batch.flatMap((entry) => (entry.signal ? [entry.signal] : []));
+      const feedback = feedbackFor(signals, this.options.circuit, this.clock.now());
+      let written: boolean;
       try {
-        await this.store.recordAttempts(batch.map((entry) => entry.record));
+        await this.store.recordAttempts(batch.map((entry) => entry.record), feedback);
+        written = true;
       } catch (error) {
+        this.logger.warn({ err: error, records: batch.length }, 'recording a batch of attempts failed; writing its records apart');
+        written = await this.writeIsolating(batch);
+        if (written && feedback.length > 0) await this.store.recordAttempts([], feedback).catch(() => undefined);
+      }
+      if (!written) {
         if (this.retrying) {
-          this.logger.error({ err: error, records: batch.length }, 'recording attempts failed; retrying');
+          this.logger.error({ err: this.lastError, records: batch.length }, 'recording attempts failed; retrying');
           this.pending.unshift(...batch);
           await this.retryDelay();
           continue;
         }
         this.logger.error(
-          { err: error, records: batch.length, deliveryIds: batch.map((entry) => entry.record.deliveryId) },
+          { records: batch.length, deliveryIds: batch.map((entry) => entry.record.deliveryId) },
           'recording attempts failed during shutdown; their leases will expire and the deliveries will be sent again',
         );
       }
       for (const entry of batch) entry.done();
+    }
+  }
+
+  /** True when every record is written (a refused one in its minimal form); false if the database is unavailable. */
+  private async writeIsolating(entries: Entry[]): Promise<boolean> {
+    if (entries.length > 1) {
+      const middle = Math.ceil(entries.length / 2);
+      for (const half of [entries.slice(0, middle), entries.slice(middle)]) {
+        if (!(await this.tryWrite(half.map((entry) => entry.record)))) {
+          if (!(await this.writeIsolating(half))) return false;
+        }
+      }
+      return true;
+    }
+    const record = entries[0]!.record;
+    if (await this.tryWrite([record])) return true;
+    const minimal = minimalRecord(record);
+    if (!(await this.tryWrite([minimal]))) return false;
+    this.logger.error(
+      { deliveryId: record.deliveryId, attempt: record.attempt.number, statusCode: record.attempt.statusCode },
+      'the database refused this attempt record; stored it without the receiver\'s response (unstorable_response)',
+    );
+    return true;
+  }
+
+  private async tryWrite(records: AttemptRecord[]): Promise<boolean> {
+    try {
+      await this.store.recordAttempts(records);
+      return true;
+    } catch (error) {
+      this.lastError = error;
+      return false;
     }
   }
 
@@ -87,4 +137,25 @@ export class AttemptRecorder {
       this.cutRetryShort = finish;
     });
   }
+}
+
+interface Entry {
+  record: AttemptRecord;
+  signal: EndpointSignal | null;
+  done: () => void;
+}
+
+/** The record with nothing in it that came from the receiver, beyond its status code and timing. */
+export function minimalRecord(record: AttemptRecord): AttemptRecord {
+  return {
+    ...record,
+    attempt: {
+      ...record.attempt,
+      errorKind: 'unstorable_response',
+      errorMessage: 'the database refused to store this attempt as received; its response body and error text were left out',
+      responseBody: null,
+      responseBodyTruncated: false,
+      responseBodySanitized: false,
+    },
+  };
 }

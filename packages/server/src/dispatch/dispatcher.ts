@@ -24,6 +24,8 @@ import type { Metrics } from '../metrics.js';
 import type { AttemptRecord, ClaimedDelivery, Store } from '../store/store.js';
 import { observeAttempt } from './attempt-metrics.js';
 import { AttemptRecorder } from './attempt-recorder.js';
+import { storableAttempt } from './storable-attempt.js';
+import { DEFAULT_CIRCUIT, endpointSignal, type CircuitPolicy } from './endpoint-circuit.js';
 import { buildDeliveryRequest } from './request.js';
 import { nextAttemptAt, validateRetryPolicy, type RetryPolicy } from './retry-policy.js';
 import { createSender, type AttemptOutcome, type Sender } from './send.js';
@@ -37,11 +39,13 @@ export interface DispatcherOptions {
   policy: RetryPolicy;
   /** Attempts in flight at once, across all endpoints. Default 64. */
   concurrency?: number;
-  /** Leases one endpoint may hold at once, across all dispatchers. Default 8. */
+  /** Leases one endpoint may hold at once, across all dispatchers; its adaptive limit stays under it. Default 8. */
   perEndpointConcurrency?: number;
+  /** The circuit breaker for endpoints that stop answering (`endpoint-circuit.ts`). */
+  circuit?: Partial<Omit<CircuitPolicy, 'maxConcurrency'>>;
   /** Most deliveries claimed in one statement. Default: `concurrency`. */
   batchSize?: number;
-  /** How long a claimed delivery stays leased. Default: the attempt timeout plus 30 s. */
+  /** How long a claimed delivery stays leased. Default: the attempt timeout plus 30 s (`herald serve` sets 60 s). */
   leaseMs?: number;
   /** Longest sleep between looks for due deliveries. Default 1000 ms. */
   pollIntervalMs?: number;
@@ -105,7 +109,16 @@ export class Dispatcher {
     this.userAgent = options.userAgent;
     this.metrics = options.metrics;
     this.sender = createSender({ allowPrivateNetworks: options.allowPrivateNetworks });
-    this.recorder = new AttemptRecorder(this.store, this.logger, { retryDelayMs: this.pollIntervalMs, maxBatch: RECORD_BATCH_MAX });
+    const circuit: CircuitPolicy = {
+      maxConcurrency: this.perEndpointConcurrency,
+      openAfter: positiveInteger('circuit.openAfter', options.circuit?.openAfter ?? DEFAULT_CIRCUIT.openAfter),
+      cooldownMs: positiveInteger('circuit.cooldownMs', options.circuit?.cooldownMs ?? DEFAULT_CIRCUIT.cooldownMs),
+    };
+    this.recorder = new AttemptRecorder(this.store, this.logger, this.clock, {
+      retryDelayMs: this.pollIntervalMs,
+      maxBatch: RECORD_BATCH_MAX,
+      circuit,
+    });
   }
 
   get state(): DispatcherState {
@@ -230,20 +243,9 @@ export class Dispatcher {
       leaseOwner: this.leaseOwner,
       nextAttemptAt: next,
       recordedAt: finishedAt,
-      attempt: {
-        number: delivery.attempt,
-        startedAt,
-        durationMs: outcome.durationMs,
-        statusCode: outcome.status ?? null,
-        errorKind: outcome.ok ? null : outcome.errorKind,
-        errorMessage: outcome.ok ? null : outcome.message,
-        responseBody: outcome.responseBody ?? null,
-        requestHeaders: request.headers,
-        succeeded: outcome.ok,
-        final: next === null,
-      },
+      attempt: storableAttempt(outcome, { number: delivery.attempt, startedAt, requestHeaders: request.headers, final: next === null }),
     };
-    await this.recorder.record(record);
+    await this.recorder.record(record, endpointSignal(delivery, outcome));
   }
 
   private log(delivery: ClaimedDelivery, outcome: AttemptOutcome, next: number | null): void {

@@ -3,7 +3,6 @@
  * can cause (status codes, timeouts, refused connections, TLS, refused addresses) are outcomes, not
  * exceptions. One keep-alive undici `Pool` per origin carries every attempt to that origin.
  */
-import { StringDecoder } from 'node:string_decoder';
 import { Pool } from 'undici';
 import type { AttemptErrorKind } from '../store/store.js';
 import { BlockedAddressError, createGuardedConnector, validateEndpointUrl } from './ssrf-guard.js';
@@ -26,7 +25,10 @@ export interface AttemptSuccess {
   ok: true;
   status: number;
   durationMs: number;
-  responseBody: string;
+  /** The first bytes of the response body, as received (`maxResponseBytes`). */
+  responseBody: Uint8Array;
+  /** The receiver sent more than `responseBody` holds. */
+  responseBodyTruncated: boolean;
 }
 
 export interface AttemptFailure {
@@ -37,7 +39,8 @@ export interface AttemptFailure {
   message: string;
   status?: number;
   durationMs: number;
-  responseBody?: string;
+  responseBody?: Uint8Array;
+  responseBodyTruncated?: boolean;
 }
 
 export type AttemptOutcome = AttemptSuccess | AttemptFailure;
@@ -54,12 +57,6 @@ export interface Sender {
   /** Closes every pool, letting requests still in flight finish. */
   close(): Promise<void>;
 }
-
-/**
- * Beyond this many unkept response bytes, stop reading and drop the connection: draining a huge body
- * to save one keep-alive socket is not worth the bandwidth.
- */
-const MAX_DISCARDED_BYTES = 64 * 1024;
 
 export function createSender({ allowPrivateNetworks, maxResponseBytes = 4096 }: SenderOptions): Sender {
   const pools = new Map<string, Pool>();
@@ -98,9 +95,9 @@ export function createSender({ allowPrivateNetworks, maxResponseBytes = 4096 }: 
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       });
-      const responseBody = await readCapped(response.body, maxResponseBytes);
+      const { kept: responseBody, truncated: responseBodyTruncated } = await readCapped(response.body, maxResponseBytes);
       const status = response.statusCode;
-      if (status >= 200 && status < 300) return { ok: true, status, durationMs: elapsed(), responseBody };
+      if (status >= 200 && status < 300) return { ok: true, status, durationMs: elapsed(), responseBody, responseBodyTruncated };
       return {
         ok: false,
         retryable: true,
@@ -109,6 +106,7 @@ export function createSender({ allowPrivateNetworks, maxResponseBytes = 4096 }: 
         message: statusMessage(status, response.headers.location),
         durationMs: elapsed(),
         responseBody,
+        responseBodyTruncated,
       };
     } catch (error) {
       return failure(error, { timedOut: timeout.aborted, aborted: signal?.aborted === true, timeoutMs, durationMs: elapsed() });
@@ -127,8 +125,12 @@ export function createSender({ allowPrivateNetworks, maxResponseBytes = 4096 }: 
   return { send, close };
 }
 
-/** Keeps the first `limit` bytes (cut back to a whole UTF-8 character) and discards the rest. */
-async function readCapped(body: AsyncIterable<Buffer>, limit: number): Promise<string> {
+/**
+ * Reads the whole body, keeping the first `limit` bytes as received and discarding the rest. Success
+ * needs the complete response (wire spec §2): a body still arriving when the attempt timeout runs out
+ * makes the attempt a timeout, and that timeout is what bounds the cost of an endless body.
+ */
+async function readCapped(body: AsyncIterable<Buffer>, limit: number): Promise<{ kept: Buffer; truncated: boolean }> {
   const kept: Buffer[] = [];
   let keptBytes = 0;
   let discarded = 0;
@@ -137,10 +139,8 @@ async function readCapped(body: AsyncIterable<Buffer>, limit: number): Promise<s
     if (part.length > 0) kept.push(part);
     keptBytes += part.length;
     discarded += chunk.length - part.length;
-    if (discarded > MAX_DISCARDED_BYTES) break;
   }
-  // StringDecoder.write holds back an incomplete trailing character instead of mangling it.
-  return new StringDecoder('utf8').write(Buffer.concat(kept));
+  return { kept: Buffer.concat(kept), truncated: discarded > 0 };
 }
 
 function statusMessage(status: number, location: string | string[] | undefined): string {

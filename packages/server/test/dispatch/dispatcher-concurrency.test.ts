@@ -43,6 +43,8 @@ describe('dispatcher: concurrency', () => {
     h.dispatcher({ concurrency: 4, perEndpointConcurrency: 2 });
 
     for (const delivery of fastDeliveries) await h.deliveryWhere(delivery.id, (d) => d.status === 'succeeded');
+    // The slow endpoint's two attempts were sent first, but need not have arrived yet on a busy machine.
+    await slow.waitForRequests(2);
     assert.equal(slow.requests.length, 2);
     assert.equal(slowGate.active(), 2);
 
@@ -79,9 +81,10 @@ describe('dispatcher: concurrency', () => {
     });
     const held = gate();
     const receiver = await h.receiver(held.responder);
-    await h.endpoint({ url: receiver.url });
+    // Five endpoints at their starting limit of 4 each: 20 attempts in flight at once.
+    for (let i = 0; i < 5; i++) await h.endpoint({ url: receiver.url });
     const deliveries = [];
-    for (let i = 0; i < 20; i++) deliveries.push(...(await h.publish()).deliveries);
+    for (let i = 0; i < 4; i++) deliveries.push(...(await h.publish()).deliveries);
     h.dispatcher({ store: counting, concurrency: 20, perEndpointConcurrency: 20 });
 
     await receiver.waitForRequests(20);

@@ -4,7 +4,8 @@ import { systemClock } from '../../src/clock.js';
 import { dispatchHarness } from './harness.js';
 
 // The one test on the real clock: it proves the manual-clock tests' schedule holds in real time too.
-// Bounds are generous so a busy machine does not make it flaky.
+// Never early is exact; "about" only says each retry used its own delay and not a later one, because
+// a busy machine can hold any timer up by seconds.
 describe('dispatcher: real time', () => {
   it('retries a 500 about 3 s, then about 7 s, after each failure, on the system clock', async (t) => {
     const h = await dispatchHarness(t);
@@ -17,8 +18,8 @@ describe('dispatcher: real time', () => {
     const [first, second, third] = await h.attempts(deliveries[0]!.id, 3);
     const firstGap = second!.startedAt - (first!.startedAt + first!.durationMs);
     const secondGap = third!.startedAt - (second!.startedAt + second!.durationMs);
-    assert.ok(firstGap >= 2990 && firstGap < 4500, `second attempt ${firstGap} ms after the first failed`);
-    assert.ok(secondGap >= 6990 && secondGap < 8500, `third attempt ${secondGap} ms after the second failed`);
+    assert.ok(firstGap >= 2990 && firstGap < 6990, `second attempt ${firstGap} ms after the first failed`);
+    assert.ok(secondGap >= 6990 && secondGap < 2 * 7000, `third attempt ${secondGap} ms after the second failed`);
     assert.equal(receiver.requests.length, 3);
   });
 });

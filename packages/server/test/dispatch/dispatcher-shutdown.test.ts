@@ -92,9 +92,10 @@ describe('dispatcher: graceful stop', () => {
 });
 
 describe('dispatcher: database failures', () => {
-  it('keeps an attempt whose write failed and writes it on the next try', async (t) => {
+  it('keeps an attempt whose write failed and writes it in full on the next try', async (t) => {
     const h = await dispatchHarness(t);
-    let failures = 1;
+    // The batch, the record on its own, and its minimal form all fail: the database is down.
+    let failures = 3;
     const flaky = interceptStore(h.store, {
       recordAttempts: (records) => (failures-- > 0 ? Promise.reject(new Error('database is locked')) : h.store.recordAttempts(records)),
     });
@@ -106,6 +107,8 @@ describe('dispatcher: database failures', () => {
     await h.deliveryWhere(deliveries[0]!.id, (d) => d.status === 'succeeded');
     assert.equal(receiver.requests.length, 1);
     assert.ok(h.logs.some((line) => line.msg === 'recording attempts failed; retrying'));
+    const [attempt] = await h.store.listAttempts(deliveries[0]!.id);
+    assert.deepEqual([attempt?.errorKind, attempt?.responseBody], [null, 'ok']);
   });
 
   it('runs every cleanup step on stop even when the database fails, then reports the failures', async (t) => {

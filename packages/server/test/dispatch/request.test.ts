@@ -23,6 +23,8 @@ function claimed(overrides: Partial<ClaimedDelivery> = {}): ClaimedDelivery {
     payloadJson: SPEC_PAYLOAD,
     attempt: 1,
     leaseExpiresAt: 1_672_531_240_000,
+    endpointConcurrencyLimit: 4,
+    endpointUnanswered: 0,
     ...overrides,
   };
 }

@@ -7,6 +7,10 @@ import { closedPortUrl } from './closed-port.js';
 const body = '{"id":"0190b6a4-7c9e-7b3f-8a1d-2e4f6a8b0c1d","event":"user.new","payload":{"full_name":"Zoë"}}';
 const headers = { 'content-type': 'application/json', 'x-webhook-id': '0190b6a4-7c9e-7b3f-8a1d-2e4f6a8b0c1d' };
 
+function text(bytes: Uint8Array | undefined): string | undefined {
+  return bytes === undefined ? undefined : Buffer.from(bytes).toString('utf8');
+}
+
 function assertFailure(outcome: AttemptOutcome): asserts outcome is AttemptFailure {
   assert.equal(outcome.ok, false, `expected a failure, got ${JSON.stringify(outcome)}`);
 }
@@ -40,7 +44,7 @@ describe('send (private networks allowed)', () => {
   it('keeps the response body of a success for the attempt log', async () => {
     receiver.respondWith((_req, _n, res) => void res.writeHead(200).end('thanks'));
     const outcome = await sender.send({ url: receiver.url, headers, body, timeoutMs: 5000 });
-    assert.deepEqual({ ok: outcome.ok, responseBody: outcome.responseBody }, { ok: true, responseBody: 'thanks' });
+    assert.deepEqual({ ok: outcome.ok, responseBody: text(outcome.responseBody) }, { ok: true, responseBody: 'thanks' });
   });
 
   it('reuses one keep-alive connection for consecutive attempts to an origin', async () => {
@@ -57,7 +61,7 @@ describe('send (private networks allowed)', () => {
     assert.equal(outcome.retryable, true);
     assert.equal(outcome.errorKind, 'http_status');
     assert.equal(outcome.status, 500);
-    assert.equal(outcome.responseBody, 'database down');
+    assert.equal(text(outcome.responseBody), 'database down');
     assert.match(outcome.message, /^HTTP 500/);
   });
 
@@ -86,14 +90,16 @@ describe('send (private networks allowed)', () => {
     receiver.respondWith((_req, _n, res) => void res.writeHead(200).end('x'.repeat(1024 * 1024)));
     const outcome = await sender.send({ url: receiver.url, headers, body, timeoutMs: 5000 });
     assert.equal(outcome.ok, true);
-    assert.equal(outcome.responseBody, 'x'.repeat(4096));
+    assert.equal(text(outcome.responseBody), 'x'.repeat(4096));
+    assert.equal(outcome.responseBodyTruncated, true);
   });
 
-  it('cuts a truncated response body back to a whole UTF-8 character', async () => {
+  it('keeps the response body as bytes, exactly as received up to the limit', async () => {
     // 4095 ASCII bytes, then "é" (2 bytes) straddles the 4096-byte limit.
     receiver.respondWith((_req, _n, res) => void res.writeHead(500).end(`${'a'.repeat(4095)}é and more`));
     const outcome = await sender.send({ url: receiver.url, headers, body, timeoutMs: 5000 });
-    assert.equal(outcome.responseBody, 'a'.repeat(4095));
+    assert.deepEqual(Buffer.from(outcome.responseBody!), Buffer.from(`${'a'.repeat(4095)}é`).subarray(0, 4096));
+    assert.equal(outcome.responseBodyTruncated, true);
   });
 
   it('reports a receiver that never answers as a timeout', async () => {
@@ -112,6 +118,38 @@ describe('send (private networks allowed)', () => {
     const outcome = await sender.send({ url: receiver.url, headers, body, timeoutMs: 200 });
     assertFailure(outcome);
     assert.equal(outcome.errorKind, 'timeout');
+  });
+
+  it('reports a 2xx whose large body is still arriving when the timeout runs out as a timeout, not a success', async () => {
+    receiver.respondWith((_req, _n, res) => {
+      res.writeHead(200);
+      res.write('x'.repeat(256 * 1024)); // far more than the 4 KiB kept, and never ended
+    });
+    const outcome = await sender.send({ url: receiver.url, headers, body, timeoutMs: 500 });
+    assertFailure(outcome);
+    assert.equal(outcome.errorKind, 'timeout');
+  });
+
+  it('reads a slow 1 MiB 2xx body to its end, succeeds, and keeps the connection for the next attempt', async () => {
+    const chunk = 'y'.repeat(64 * 1024);
+    receiver.respondWith((_req, _n, res) => {
+      res.writeHead(200);
+      let sent = 0;
+      const timer = setInterval(() => {
+        res.write(chunk);
+        if (++sent === 16) {
+          clearInterval(timer);
+          res.end();
+        }
+      }, 5);
+    });
+    const first = await sender.send({ url: receiver.url, headers, body, timeoutMs: 10_000 });
+    assert.equal(first.ok, true);
+    assert.equal(first.responseBody?.length, 4096);
+    const connections = receiver.connectionCount();
+    receiver.respondWith((_req, _n, res) => void res.end('ok'));
+    assert.equal((await sender.send({ url: receiver.url, headers, body, timeoutMs: 10_000 })).ok, true);
+    assert.equal(receiver.connectionCount(), connections, 'the drained connection was reused');
   });
 
   it('reports a refused connection as a retryable connection failure', async () => {

@@ -53,7 +53,13 @@ describe('PostgreSQL store shared by several processes', () => {
     if (!schema) return;
     const stores = [await schema.open(), await schema.open()];
     const org = await createOrg(stores[0]!);
-    for (let i = 0; i < 3; i++) await stores[0]!.createEndpoint(newEndpoint(org));
+    for (let i = 0; i < 3; i++) {
+      const endpoint = await stores[0]!.createEndpoint(newEndpoint(org));
+      // Endpoints that have answered plenty: their adaptive limit is out of the way.
+      await stores[0]!.recordAttempts([], [
+        { endpointId: endpoint.id, kind: 'answered', count: 1000, afterAnswer: false, maxConcurrency: 1000, openAfter: 5, cooldownMs: 1000, now: T0 },
+      ]);
+    }
     await stores[0]!.publishEvents(Array.from({ length: 60 }, () => newEvent(org)));
 
     const claimers = stores.flatMap((store, s) =>
@@ -130,6 +136,8 @@ function succeeded(claimed: ClaimedDelivery, leaseOwner: string, now: number): A
       errorKind: null,
       errorMessage: null,
       responseBody: 'ok',
+      responseBodyTruncated: false,
+      responseBodySanitized: false,
       requestHeaders: {},
       succeeded: true,
       final: true,

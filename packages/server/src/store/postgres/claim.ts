@@ -33,9 +33,15 @@ import { inTransaction } from './transaction.js';
  * sees every lease of that endpoint. A claim never waits on a delivery lock and waits for at most one
  * endpoint lock while holding none, so claiming cannot deadlock; the transaction lasts a few round trips.
  *
- * Fairness: statement 1 serves endpoints oldest due work first, skipping those already at their
- * limit, and statement 2 takes deliveries round-robin across them (everyone's first, then everyone's
- * second…) — a backlog on one endpoint fills at most its own slots, never the batch.
+ * Limits: an endpoint may hold `min(perEndpointLimit, its adaptive concurrency_limit)` leases, and
+ * none while its circuit is open (`circuit_open_until` in the future); see `dispatch/endpoint-circuit.ts`.
+ * Both live on the endpoint row, so they hold across every dispatcher process.
+ *
+ * Fairness: statement 1 serves endpoints in turns by organization (each organization's endpoint with
+ * the oldest due work, then each one's second…), skipping those already at their limit; statement 2
+ * takes deliveries in the same turns: every organization's first, then every organization's second,
+ * where an organization's own deliveries go round-robin across its endpoints. A burst for one
+ * organization, or a backlog on one endpoint, fills at most its own share of the batch.
  *
  * Cost: statement 1 probes one index entry per enabled endpoint, so a claim takes about 4 ms with
  * 2,000 endpoints; the rest is proportional to the batch.
@@ -88,17 +94,24 @@ async function lockClaimableEndpoints(
   const { rows } = await client.query<{ id: string }>({
     // Named, so each connection parses and plans it once: a claim's fixed cost is most of its cost.
     name: `herald_lock_claimable_endpoints_${locked === 'skip locked' ? 'skip' : 'wait'}`,
-    // The lease count sits inside the lateral so that it runs only for endpoints with due work.
+    // The lease count sits inside the lateral so that it runs only for endpoints with due work. The
+    // turns are ranked in a subquery: FOR UPDATE is not allowed beside a window function.
     text: `SELECT e.id
      FROM endpoints e
-     CROSS JOIN LATERAL (
-       SELECT d.next_attempt_at AS oldest, ${LIVE_LEASES_OF('e.id', '$1', '$2')} AS leased
-       FROM deliveries d
-       WHERE d.endpoint_id = e.id AND d.status = 'pending' AND d.next_attempt_at <= $1
-       ORDER BY d.next_attempt_at LIMIT 1
-     ) due
-     WHERE e.enabled AND due.leased < $2
-     ORDER BY due.oldest, e.id
+     JOIN (
+       SELECT c.id, due.oldest,
+              row_number() OVER (PARTITION BY c.organization_id ORDER BY due.oldest, c.id) AS turn
+       FROM endpoints c
+       CROSS JOIN LATERAL (
+         SELECT d.next_attempt_at AS oldest, ${LIVE_LEASES_OF('c.id', '$1', '$2')} AS leased
+         FROM deliveries d
+         WHERE d.endpoint_id = c.id AND d.status = 'pending' AND d.next_attempt_at <= $1
+         ORDER BY d.next_attempt_at LIMIT 1
+       ) due
+       WHERE c.enabled AND (c.circuit_open_until IS NULL OR c.circuit_open_until <= $1)
+         AND due.leased < least($2, c.concurrency_limit)
+     ) claimable ON claimable.id = e.id
+     ORDER BY claimable.turn, claimable.oldest, e.id
      LIMIT $3
      FOR NO KEY UPDATE OF e${locked === 'skip locked' ? ' SKIP LOCKED' : ''}`,
     values: [now, perEndpointLimit, limit],
@@ -115,11 +128,12 @@ async function leaseDueDeliveries(
   const { rows } = await client.query<LeasedRow>({
     name: 'herald_lease_due_deliveries',
     text: `WITH free AS (
-       SELECT e.id AS endpoint_id, $3::int - ${LIVE_LEASES_OF('e.id', '$2', '$3')}::int AS slots
-       FROM unnest($1::text[]) AS e(id)
+       SELECT en.id AS endpoint_id, en.organization_id,
+              least($3::int, en.concurrency_limit) - ${LIVE_LEASES_OF('en.id', '$2', '$3')}::int AS slots
+       FROM endpoints en WHERE en.id = ANY($1::text[])
      ),
      due AS (
-       SELECT c.id, c.next_attempt_at,
+       SELECT c.id, c.next_attempt_at, f.organization_id,
               row_number() OVER (PARTITION BY f.endpoint_id ORDER BY c.next_attempt_at, c.id) AS turn
        FROM free f
        CROSS JOIN LATERAL (
@@ -129,8 +143,13 @@ async function leaseDueDeliveries(
          LIMIT least(greatest(f.slots, 0), $4)
        ) c
      ),
+     ranked AS (
+       SELECT id, next_attempt_at,
+              row_number() OVER (PARTITION BY organization_id ORDER BY turn, next_attempt_at, id) AS turn
+       FROM due
+     ),
      chosen AS (
-       SELECT id FROM due ORDER BY turn, next_attempt_at, id LIMIT $4
+       SELECT id FROM ranked ORDER BY turn, next_attempt_at, id LIMIT $4
      ),
      locked AS (
        -- Only rows a recordAttempts or releaseLeases is writing at this instant can be locked here
@@ -146,7 +165,7 @@ async function leaseDueDeliveries(
      WHERE d.id = locked.id AND ev.id = d.event_id AND e.id = d.endpoint_id
        AND d.status = 'pending' AND d.next_attempt_at <= $2
      RETURNING d.id, d.organization_id, d.endpoint_id, d.event_id, d.event_type, d.attempt_count,
-       ev.payload, e.url, e.signature_scheme,
+       ev.payload, e.url, e.signature_scheme, e.concurrency_limit, e.consecutive_unanswered,
        ARRAY(SELECT s.secret FROM endpoint_secrets s
              WHERE s.endpoint_id = d.endpoint_id AND (s.expires_at IS NULL OR s.expires_at > $2)
              ORDER BY s.seq DESC) AS secrets`,

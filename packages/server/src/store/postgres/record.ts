@@ -1,15 +1,31 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { uuidv7 } from '../../ids.js';
 import { statusAfterAttempt } from '../records.js';
-import type { AttemptRecord } from '../store.js';
+import { inTransaction } from './transaction.js';
+import type { AttemptRecord, EndpointFeedback } from '../store.js';
 
 /**
  * Writes finished attempts in one statement, fenced on (lease owner, attempt count): the update
  * decides which records still hold their lease, and only those get an attempt row. A record from a
  * dispatcher whose lease expired (and was claimed again) matches nothing and is dropped.
+ *
+ * The endpoints' feedback is a second statement in the same transaction, and only when there is any: a
+ * healthy endpoint at its full limit needs none, so steady traffic never writes endpoint rows (which
+ * claims lock) and pays no BEGIN/COMMIT. Together, because a claim that saw the leases cleared but
+ * not yet the lowered limit would fill the endpoint's old slots again.
  */
-export async function recordAttempts(pool: Pool, records: AttemptRecord[]): Promise<void> {
-  if (records.length === 0) return;
+export async function recordAttempts(pool: Pool, records: AttemptRecord[], feedback: EndpointFeedback[]): Promise<void> {
+  if (feedback.length === 0) {
+    if (records.length > 0) await recordFinishedAttempts(pool, records);
+    return;
+  }
+  await inTransaction(pool, async (client) => {
+    if (records.length > 0) await recordFinishedAttempts(client, records);
+    await applyEndpointFeedback(client, feedback);
+  });
+}
+
+async function recordFinishedAttempts(pool: Pool | PoolClient, records: AttemptRecord[]): Promise<void> {
   const columns = {
     deliveryId: [] as string[],
     leaseOwner: [] as string[],
@@ -24,6 +40,8 @@ export async function recordAttempts(pool: Pool, records: AttemptRecord[]): Prom
     errorKind: [] as Array<string | null>,
     errorMessage: [] as Array<string | null>,
     responseBody: [] as Array<string | null>,
+    responseBodyTruncated: [] as boolean[],
+    responseBodySanitized: [] as boolean[],
     requestHeaders: [] as string[],
     succeeded: [] as boolean[],
     final: [] as boolean[],
@@ -43,6 +61,8 @@ export async function recordAttempts(pool: Pool, records: AttemptRecord[]): Prom
     columns.errorKind.push(attempt.errorKind);
     columns.errorMessage.push(attempt.errorMessage);
     columns.responseBody.push(attempt.responseBody);
+    columns.responseBodyTruncated.push(attempt.responseBodyTruncated);
+    columns.responseBodySanitized.push(attempt.responseBodySanitized);
     columns.requestHeaders.push(JSON.stringify(attempt.requestHeaders));
     columns.succeeded.push(attempt.succeeded);
     columns.final.push(attempt.final);
@@ -50,13 +70,14 @@ export async function recordAttempts(pool: Pool, records: AttemptRecord[]): Prom
   // One statement: the fenced update decides which records still hold their lease, and only
   // those get an attempt row. A record from a dispatcher whose lease expired matches nothing.
   await pool.query({
-    name: 'herald_record_attempts',
+    name: 'herald_record_attempts_v2',
     text: `WITH input AS (
        SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::bigint[], $6::bigint[],
-         $7::text[], $8::bigint[], $9::int[], $10::int[], $11::text[], $12::text[], $13::text[], $14::text[],
-         $15::boolean[], $16::boolean[])
+         $7::text[], $8::bigint[], $9::int[], $10::int[], $11::text[], $12::text[], $13::text[], $14::boolean[],
+         $15::boolean[], $16::text[], $17::boolean[], $18::boolean[])
          AS t(delivery_id, lease_owner, number, status, next_attempt_at, recorded_at, attempt_id, started_at,
-              duration_ms, status_code, error_kind, error_message, response_body, request_headers, succeeded, final)
+              duration_ms, status_code, error_kind, error_message, response_body, response_body_truncated,
+              response_body_sanitized, request_headers, succeeded, final)
      ),
      finished AS (
        UPDATE deliveries d
@@ -68,10 +89,58 @@ export async function recordAttempts(pool: Pool, records: AttemptRecord[]): Prom
        RETURNING d.id
      )
      INSERT INTO attempts (id, delivery_id, number, started_at, duration_ms, status_code, error_kind,
-       error_message, response_body, request_headers, succeeded, final)
+       error_message, response_body, response_body_truncated, response_body_sanitized, request_headers,
+       succeeded, final)
      SELECT i.attempt_id, i.delivery_id, i.number, i.started_at, i.duration_ms, i.status_code, i.error_kind,
-            i.error_message, i.response_body, i.request_headers, i.succeeded, i.final
+            i.error_message, i.response_body, i.response_body_truncated, i.response_body_sanitized,
+            i.request_headers, i.succeeded, i.final
      FROM input i JOIN finished f ON f.id = i.delivery_id`,
     values: Object.values(columns),
+  });
+}
+
+/**
+ * The endpoint rows are locked in id order first: two dispatchers applying feedback for the same
+ * endpoints could otherwise lock them in different orders and deadlock.
+ */
+async function applyEndpointFeedback(client: PoolClient, feedback: EndpointFeedback[]): Promise<void> {
+  const sorted = [...feedback].sort((a, b) => (a.endpointId < b.endpointId ? -1 : a.endpointId > b.endpointId ? 1 : 0));
+  await client.query({
+    name: 'herald_apply_endpoint_feedback',
+    text: `WITH f AS (
+       SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::boolean[], $5::int[], $6::int[], $7::bigint[], $8::bigint[])
+         AS t(endpoint_id, kind, count, after_answer, max_concurrency, open_after, cooldown_ms, now)
+     ),
+     locked AS (
+       SELECT e.id, e.consecutive_unanswered AS streak FROM endpoints e
+       WHERE e.id IN (SELECT endpoint_id FROM f)
+       ORDER BY e.id
+       FOR NO KEY UPDATE
+     ),
+     next AS (
+       SELECT f.*, CASE WHEN f.kind = 'answered' THEN 0 WHEN f.after_answer THEN f.count ELSE l.streak + f.count END AS streak
+       FROM f JOIN locked l ON l.id = f.endpoint_id
+     )
+     UPDATE endpoints e
+     SET concurrency_limit = CASE WHEN n.kind = 'answered' THEN least(n.max_concurrency, e.concurrency_limit + n.count) ELSE 1 END,
+         consecutive_unanswered = n.streak,
+         circuit_open_until = CASE
+           WHEN n.kind = 'answered' THEN NULL
+           WHEN n.streak >= n.open_after THEN n.now + n.cooldown_ms
+           ELSE e.circuit_open_until END
+     FROM next n
+     WHERE e.id = n.endpoint_id
+       AND (n.kind = 'unanswered' OR e.concurrency_limit < n.max_concurrency OR e.consecutive_unanswered > 0
+            OR e.circuit_open_until IS NOT NULL)`,
+    values: [
+      sorted.map((f) => f.endpointId),
+      sorted.map((f) => f.kind),
+      sorted.map((f) => f.count),
+      sorted.map((f) => f.afterAnswer),
+      sorted.map((f) => f.maxConcurrency),
+      sorted.map((f) => f.openAfter),
+      sorted.map((f) => f.cooldownMs),
+      sorted.map((f) => f.now),
+    ],
   });
 }

@@ -11,9 +11,13 @@ import type { ClaimedDelivery, ClaimOptions } from '../store.js';
  * becomes due again when its lease runs out, with no sweeper. The attempt is counted when claimed;
  * recording the attempt is fenced on (lease owner, attempt count).
  *
- * Fairness: each enabled endpoint with due work is probed on its own index range, up to its free
- * concurrency (`perEndpointLimit` minus live leases), starting from a rotating offset — so one
- * endpoint's backlog cannot fill every batch.
+ * Limits: an endpoint may hold `min(perEndpointLimit, its adaptive concurrency_limit)` leases, and
+ * none while its circuit is open (`circuit_open_until` in the future); see `dispatch/endpoint-circuit.ts`.
+ *
+ * Fairness: the batch is shared out in quotas, first equally between the organizations with due work,
+ * then equally between each one's endpoints, starting from a rotating offset; what a quota leaves
+ * unused goes round again. So neither one organization's burst nor one endpoint's backlog can fill
+ * every batch.
  *
  * Cost: which endpoints have due work is found in one statement (an index probe per enabled endpoint,
  * inside SQLite), not by one statement per endpoint from JavaScript: with 5,000 enabled endpoints a
@@ -22,7 +26,7 @@ import type { ClaimedDelivery, ClaimOptions } from '../store.js';
  */
 export class SqliteClaimer {
   private readonly liveLeases: Statement<[number]>;
-  private readonly endpointsWithDueWork: Statement<[number]>;
+  private readonly endpointsWithDueWork: Statement<[number, number]>;
   private readonly dueForEndpoint: Statement<[string, number, number]>;
   private readonly lease: Statement<[string, number, number, number, string]>;
   private readonly secrets: Statement<[string, number]>;
@@ -35,8 +39,9 @@ export class SqliteClaimer {
        GROUP BY endpoint_id`,
     );
     this.endpointsWithDueWork = db.prepare(
-      `SELECT e.id, e.url, e.signature_scheme FROM endpoints e
-       WHERE e.enabled = 1 AND EXISTS (
+      `SELECT e.id, e.organization_id, e.url, e.signature_scheme, e.concurrency_limit, e.consecutive_unanswered
+       FROM endpoints e
+       WHERE e.enabled = 1 AND (e.circuit_open_until IS NULL OR e.circuit_open_until <= ?) AND EXISTS (
          SELECT 1 FROM deliveries d WHERE d.endpoint_id = e.id AND d.status = 'pending' AND d.next_attempt_at <= ?)
        ORDER BY e.id`,
     );
@@ -70,27 +75,93 @@ export class SqliteClaimer {
     for (const row of this.liveLeases.all(now) as Array<{ endpoint_id: string; n: number }>) {
       leased.set(row.endpoint_id, row.n);
     }
-    const endpoints = this.endpointsWithDueWork.all(now) as Array<{ id: string; url: string; signature_scheme: string }>;
+    const endpoints = (this.endpointsWithDueWork.all(now, now) as ClaimableEndpoint[])
+      .map((endpoint) => ({ ...endpoint, free: Math.min(perEndpointLimit, endpoint.concurrency_limit) - (leased.get(endpoint.id) ?? 0) }))
+      .filter((endpoint) => endpoint.free > 0);
     const leaseExpiresAt = now + leaseMs;
     const claimed: ClaimedDelivery[] = [];
-    const start = endpoints.length === 0 ? 0 : this.rotation++ % endpoints.length;
+    const secretsOf = new Map<string, string[]>();
+    let open = interleaveByOrganization(endpoints, this.rotation++);
 
-    for (let i = 0; i < endpoints.length && claimed.length < limit; i++) {
-      const endpoint = endpoints[(start + i) % endpoints.length]!;
-      const free = Math.min(perEndpointLimit - (leased.get(endpoint.id) ?? 0), limit - claimed.length);
-      if (free <= 0) continue;
-      const due = this.dueForEndpoint.all(endpoint.id, now, free) as Array<{ id: string }>;
-      const secrets = (this.secrets.all(endpoint.id, now) as Array<{ secret: string }>).map((r) => r.secret);
-      for (const { id } of due) {
-        const row = this.lease.get(leaseOwner, leaseExpiresAt, leaseExpiresAt, now, id) as LeasedDeliveryRow;
-        claimed.push(
-          toClaimedDelivery({ ...row, url: endpoint.url, signature_scheme: endpoint.signature_scheme, secrets }, leaseExpiresAt),
-        );
+    while (open.length > 0 && claimed.length < limit) {
+      const quotas = shareOut(limit - claimed.length, open);
+      const stillDue: ClaimableEndpoint[] = [];
+      for (const [endpoint, quota] of quotas) {
+        const due = this.dueForEndpoint.all(endpoint.id, now, quota) as Array<{ id: string }>;
+        if (due.length === 0) continue;
+        let secrets = secretsOf.get(endpoint.id);
+        if (secrets === undefined) {
+          secrets = (this.secrets.all(endpoint.id, now) as Array<{ secret: string }>).map((r) => r.secret);
+          secretsOf.set(endpoint.id, secrets);
+        }
+        for (const { id } of due) {
+          const row = this.lease.get(leaseOwner, leaseExpiresAt, leaseExpiresAt, now, id) as LeasedDeliveryRow;
+          const { url, signature_scheme, concurrency_limit, consecutive_unanswered } = endpoint;
+          claimed.push(
+            toClaimedDelivery({ ...row, url, signature_scheme, concurrency_limit, consecutive_unanswered, secrets }, leaseExpiresAt),
+          );
+        }
+        endpoint.free -= due.length;
+        if (due.length === quota && endpoint.free > 0) stillDue.push(endpoint);
       }
+      open = stillDue;
     }
     return claimed;
   }
 }
 
+interface ClaimableEndpoint {
+  id: string;
+  organization_id: string;
+  url: string;
+  signature_scheme: string;
+  concurrency_limit: number;
+  consecutive_unanswered: number;
+  /** Leases it may still take. */
+  free: number;
+}
+
+/** Endpoints in turns: every organization's first, then every organization's second…, from `rotation`. */
+function interleaveByOrganization(endpoints: ClaimableEndpoint[], rotation: number): ClaimableEndpoint[] {
+  const byOrganization = new Map<string, ClaimableEndpoint[]>();
+  for (const endpoint of endpoints) {
+    const list = byOrganization.get(endpoint.organization_id);
+    if (list) list.push(endpoint);
+    else byOrganization.set(endpoint.organization_id, [endpoint]);
+  }
+  const groups = [...byOrganization.values()];
+  const order: ClaimableEndpoint[] = [];
+  for (let turn = 0; order.length < endpoints.length; turn++) {
+    for (let g = 0; g < groups.length; g++) {
+      const group = groups[(g + rotation) % groups.length]!;
+      const endpoint = group[(turn + rotation) % group.length];
+      if (turn < group.length && endpoint) order.push(endpoint);
+    }
+  }
+  return order;
+}
+
+/**
+ * Splits `budget` leases between `endpoints` (already in fair order): equal shares per organization,
+ * then per endpoint within it, never more than an endpoint's free slots; leftovers of the division go
+ * to the first in order.
+ */
+function shareOut(budget: number, endpoints: ClaimableEndpoint[]): Map<ClaimableEndpoint, number> {
+  const organizations = new Set(endpoints.map((e) => e.organization_id));
+  const perOrganization = Math.max(1, Math.floor(budget / organizations.size));
+  const countIn = new Map<string, number>();
+  for (const e of endpoints) countIn.set(e.organization_id, (countIn.get(e.organization_id) ?? 0) + 1);
+  const quotas = new Map<ClaimableEndpoint, number>();
+  let left = budget;
+  for (const endpoint of endpoints) {
+    if (left <= 0) break;
+    const share = Math.max(1, Math.floor(perOrganization / countIn.get(endpoint.organization_id)!));
+    const quota = Math.min(share, endpoint.free, left);
+    quotas.set(endpoint, quota);
+    left -= quota;
+  }
+  return quotas;
+}
+
 /** What the lease statement returns; the endpoint's columns are read once per endpoint instead. */
-type LeasedDeliveryRow = Omit<LeasedRow, 'url' | 'signature_scheme' | 'secrets'>;
+type LeasedDeliveryRow = Omit<LeasedRow, 'url' | 'signature_scheme' | 'secrets' | 'concurrency_limit' | 'consecutive_unanswered'>;

@@ -1,0 +1,202 @@
+/**
+ * The isolation scenarios of `npm run bench`, each beside a control in the same run:
+ *
+ * - Noisy neighbours: 200 endpoints, each subscribed to an event type of its own (so every event goes
+ *   to one endpoint), 10 of them never answering and 50 answering 500, at half the clean capacity.
+ *   The control has the same 200 endpoints, all healthy. Reported: the healthy endpoints' p99
+ *   publish→delivered, and whether every healthy delivery arrived.
+ * - Burst: organization B publishes at a steady rate while organization A publishes 50,000 events as
+ *   fast as it can; the control is B alone. Reported: B's p99 publish→delivered.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Pool } from 'undici';
+import { runHerald, startHeraldProcess } from '../test-support/herald-process.js';
+import { makeTempDir } from '../test-support/temp-dir.js';
+import { now, percentile, sleep, waitForRequests, type ReceiverHandle } from './support.js';
+
+const ENDPOINTS = 200;
+const HANGING = 10;
+const FAILING = 50;
+
+export interface IsolationRow {
+  scenario: string;
+  run: 'control' | 'hostile';
+  rate: number;
+  seconds: number;
+  published: number;
+  /** Deliveries that should have arrived at a healthy endpoint, and did. */
+  expected: number;
+  delivered: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+export interface IsolationOptions {
+  receiver: ReceiverHandle;
+  /** Clean delivery capacity measured earlier in the same run (deliveries/s). */
+  cleanCapacity: number;
+  seconds: number;
+  burstEvents: number;
+}
+
+export async function benchIsolation(options: IsolationOptions): Promise<IsolationRow[]> {
+  const rate = Math.max(100, Math.round(options.cleanCapacity / 2));
+  const rows: IsolationRow[] = [];
+  for (const run of ['control', 'hostile'] as const) rows.push(await noisyNeighbours(options, rate, run));
+  const steady = Math.min(200, rate);
+  for (const run of ['control', 'hostile'] as const) rows.push(await burst(options, steady, run));
+  return rows;
+}
+
+/** Endpoint i's path: hanging, failing or healthy (the hostile run), or always healthy (the control). */
+function endpointPath(i: number, run: 'control' | 'hostile'): string {
+  if (run === 'hostile' && i < HANGING) return `/hang/${i}`;
+  if (run === 'hostile' && i < HANGING + FAILING) return `/fail/${i}`;
+  return `/ok/${i}`;
+}
+
+async function noisyNeighbours(options: IsolationOptions, rate: number, run: 'control' | 'hostile'): Promise<IsolationRow> {
+  const { receiver } = options;
+  const dir = makeTempDir('herald-bench-isolation-');
+  const catalog = join(dir.path, 'catalog.json');
+  writeFileSync(catalog, JSON.stringify({ event_types: Array.from({ length: ENDPOINTS }, (_, i) => eventType(`bench.endpoint_${i}`)) }));
+  const herald = await startHeraldProcess(['--db', join(dir.path, 'bench.db'), '--allow-private-networks', '--log-level', 'error', '--catalog', catalog]);
+  const pool = new Pool(herald.url, { connections: 64 });
+  try {
+    for (let i = 0; i < ENDPOINTS; i++) {
+      await call(pool, herald.apiKey!, 'POST', '/v1/endpoints', { url: `${receiver.url}${endpointPath(i, run)}`, events: [`bench.endpoint_${i}`] }, 201);
+    }
+    await receiver.reset();
+    const healthyEvents = await publishAtRate(pool, herald.apiKey!, rate, options.seconds, (i) => {
+      const endpoint = i % ENDPOINTS;
+      return { type: `bench.endpoint_${endpoint}`, healthy: endpointPath(endpoint, run).startsWith('/ok/') };
+    });
+    const healthy = healthyEvents.filter((e) => e.healthy);
+    return { scenario: 'noisy neighbours', run, ...(await latencies(receiver, healthy, rate, options.seconds)), published: healthyEvents.length };
+  } finally {
+    await pool.close();
+    await herald.stop();
+    dir.remove();
+  }
+}
+
+async function burst(options: IsolationOptions, rate: number, run: 'control' | 'hostile'): Promise<IsolationRow> {
+  const { receiver } = options;
+  const dir = makeTempDir('herald-bench-burst-');
+  const db = join(dir.path, 'bench.db');
+  const herald = await startHeraldProcess(['--db', db, '--allow-private-networks', '--log-level', 'error']);
+  const pool = new Pool(herald.url, { connections: 64 });
+  try {
+    const created = await runHerald(['orgs', 'create', 'Steady', '--db', db]);
+    const steadyKey = /api key:\s+(\S+)/.exec(created.stdout)?.[1];
+    if (!steadyKey) throw new Error(`herald orgs create printed no key:\n${created.stdout}${created.stderr}`);
+    await call(pool, herald.apiKey!, 'POST', '/v1/endpoints', { url: `${receiver.url}/ok/burst`, events: ['*'] }, 201);
+    await call(pool, steadyKey, 'POST', '/v1/endpoints', { url: `${receiver.url}/ok/steady`, events: ['*'] }, 201);
+    await receiver.reset();
+    let burstDone: Promise<void> = Promise.resolve();
+    if (run === 'hostile') {
+      let next = 0;
+      burstDone = Promise.all(
+        Array.from({ length: 32 }, async () => {
+          while (next < options.burstEvents) {
+            next += 1;
+            await call(pool, herald.apiKey!, 'POST', '/v1/events', { event: 'user.follow', payload: followPayload(next) }, 202);
+          }
+        }),
+      ).then(() => undefined);
+    }
+    const steady = await publishAtRate(pool, steadyKey, rate, options.seconds, () => ({ type: 'user.follow', healthy: true }));
+    await burstDone;
+    return { scenario: 'burst of 50,000 (other org)', run, ...(await latencies(receiver, steady, rate, options.seconds)), published: steady.length };
+  } finally {
+    await pool.close();
+    await herald.stop();
+    dir.remove();
+  }
+}
+
+interface Published {
+  id: string;
+  startedAt: number;
+  healthy: boolean;
+}
+
+async function publishAtRate(
+  pool: Pool,
+  apiKey: string,
+  rate: number,
+  seconds: number,
+  event: (i: number) => { type: string; healthy: boolean },
+): Promise<Published[]> {
+  const published: Published[] = [];
+  const pending: Array<Promise<void>> = [];
+  const total = rate * seconds;
+  const start = now();
+  for (let i = 0; i < total; i++) {
+    const wait = start + (i * 1000) / rate - now();
+    if (wait > 1) await sleep(wait);
+    const { type, healthy } = event(i);
+    const startedAt = now();
+    pending.push(
+      call(pool, apiKey, 'POST', '/v1/events', { event: type, payload: type === 'user.follow' ? followPayload(i) : { n: i } }, 202).then(
+        (body) => void published.push({ id: (body as { id: string }).id, startedAt, healthy }),
+      ),
+    );
+  }
+  await Promise.all(pending);
+  return published;
+}
+
+async function latencies(
+  receiver: ReceiverHandle,
+  events: Published[],
+  rate: number,
+  seconds: number,
+): Promise<Omit<IsolationRow, 'scenario' | 'run' | 'published'>> {
+  // Wait for the healthy deliveries; anything still missing after 60 s counts as not delivered.
+  const stats = await waitForRequests(receiver, events.length, 60_000);
+  const sorted = events
+    .map((e) => (stats.firstSeen[e.id] ?? Number.NaN) - e.startedAt)
+    .filter((ms) => Number.isFinite(ms))
+    .sort((a, b) => a - b);
+  return { rate, seconds, expected: events.length, delivered: sorted.length, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99) };
+}
+
+async function call(pool: Pool, apiKey: string, method: 'POST', path: string, body: unknown, expected: number): Promise<unknown> {
+  const res = await pool.request({
+    path,
+    method,
+    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const text = await res.body.text();
+  if (res.statusCode !== expected) throw new Error(`${method} ${path} answered ${res.statusCode}: ${text}`);
+  return JSON.parse(text) as unknown;
+}
+
+function followPayload(i: number): Record<string, string> {
+  return { organization_id: 'org_bench', follower_id: `user_${i}`, followed_id: 'user_0' };
+}
+
+function eventType(name: string): Record<string, unknown> {
+  return {
+    name,
+    group: 'Bench',
+    description: 'An event type of one benchmark endpoint.',
+    schema: { type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] },
+    example: { n: 1 },
+  };
+}
+
+export function printIsolationTable(rows: IsolationRow[]): void {
+  console.log('\nIsolation (healthy deliveries only; hostile vs control in the same run; target p99 ≤ 2 × control, nothing lost)');
+  console.log('  scenario                      run      rate/s  delivered        p50       p99   p99 / control');
+  for (const row of rows) {
+    const control = rows.find((r) => r.scenario === row.scenario && r.run === 'control')!;
+    console.log(
+      `  ${row.scenario.padEnd(28)}  ${row.run.padEnd(7)}  ${String(row.rate).padStart(6)}  ${`${row.delivered}/${row.expected}`.padStart(11)}` +
+        `  ${row.p50Ms.toFixed(1).padStart(7)} ms  ${row.p99Ms.toFixed(1).padStart(7)} ms  ${(row.p99Ms / control.p99Ms).toFixed(2).padStart(6)} ×`,
+    );
+  }
+}
