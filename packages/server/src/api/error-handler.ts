@@ -1,11 +1,16 @@
+import { maxHeaderSize, STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ajvErrorField, ajvErrorMessage } from '../catalog/ajv-errors.js';
 import {
+  HeadersTooLargeError,
   HeraldError,
   InternalError,
   MalformedJsonError,
   NotFoundError,
   PayloadTooLargeError,
+  RequestTimeoutError,
+  ShuttingDownError,
   UnauthorizedError,
   UnsupportedMediaTypeError,
   ValidationError,
@@ -15,21 +20,32 @@ import {
  * The one place errors become responses: `{"error": {"code", "message", "field"?}}`. Herald's own
  * errors carry their code and status; Fastify's (schema validation, body parsing, and the URL errors
  * its router raises before any route runs, through `frameworkErrors`) are translated into the same
- * catalogue. 5xx answers say nothing about the cause; the log has it.
+ * catalogue. 5xx answers say nothing about the cause; the log has it. A browser's page navigation to
+ * a path nothing serves is the exception: `unknownPage` (the dashboard) answers it with a page.
  */
-export function installErrorHandler(app: FastifyInstance, bodyLimit: number): void {
+export function installErrorHandler(app: FastifyInstance, bodyLimit: number, unknownPage?: UnknownPageResponder): void {
   app.setErrorHandler(errorResponder(bodyLimit));
   app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0];
-    return reply.code(404).send(body(new NotFoundError(`no route ${request.method} ${path}`)));
+    if (unknownPage?.(request, reply)) return reply;
+    const path = request.url.split('?')[0]!;
+    // A path of kilobytes is not echoed back whole.
+    const shown = path.length > MAX_PATH_SHOWN ? `${path.slice(0, MAX_PATH_SHOWN)}…` : path;
+    return reply.code(404).send(body(new NotFoundError(`no route ${request.method} ${shown}`)));
   });
 }
 
+const MAX_PATH_SHOWN = 200;
+
+/** Answers a request nothing serves with a page of its own and returns true, or answers nothing and returns false. */
+export type UnknownPageResponder = (request: FastifyRequest, reply: FastifyReply) => boolean;
+
 /** Answers `error` in Herald's shape; also Fastify's `frameworkErrors` option, which takes no handler of its own. */
-export function errorResponder(bodyLimit: number) {
+export function errorResponder(bodyLimit: number, unknownPage?: UnknownPageResponder) {
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    // A path that is not even valid percent-encoding matches no page either.
+    if (error.code === 'FST_ERR_BAD_URL' && unknownPage?.(request, reply)) return reply;
     const herald = toHeraldError(error, bodyLimit);
-    if (herald.status >= 500) {
+    if (herald.status >= 500 && !(herald instanceof ShuttingDownError)) {
       request.log.error({ err: error }, 'request failed');
       return reply.code(500).send(body(new InternalError('internal error; the server log has the details')));
     }
@@ -38,6 +54,49 @@ export function errorResponder(bodyLimit: number) {
     return reply.code(herald.status).send(body(herald));
   };
 }
+
+/**
+ * Fastify's `clientErrorHandler`: what Node's HTTP parser refuses before Fastify sees a request (a
+ * malformed request line or header, a bad Content-Length, a path and headers together over Node's
+ * header limit, a request that never finished arriving) is answered in Herald's shape on the socket.
+ */
+export function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+  // A reset connection has no one left to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  if (socket.writable) {
+    const herald = clientErrorOf(error);
+    const text = JSON.stringify(body(herald));
+    socket.write(
+      `HTTP/1.1 ${herald.status} ${STATUS_CODES[herald.status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+    );
+  }
+  socket.destroy(error);
+}
+
+function clientErrorOf(error: NodeJS.ErrnoException): HeraldError {
+  switch (error.code) {
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return new RequestTimeoutError('the request did not arrive in full in time', { cause: error });
+    case 'HPE_HEADER_OVERFLOW':
+      return new HeadersTooLargeError(
+        `the request line and headers together are larger than ${maxHeaderSize} bytes`,
+        { cause: error },
+      );
+  }
+  const field = error.code === undefined ? undefined : PARSER_ERROR_FIELDS[error.code];
+  return new ValidationError(`the request is not valid HTTP/1.1 (${error.message})`, { ...(field ? { field } : {}), cause: error });
+}
+
+/** Node's parser errors that point at one part of the request. */
+const PARSER_ERROR_FIELDS: Record<string, string> = {
+  HPE_INVALID_CONTENT_LENGTH: 'content-length',
+  HPE_UNEXPECTED_CONTENT_LENGTH: 'content-length',
+  HPE_INVALID_METHOD: 'method',
+  HPE_INVALID_URL: 'path',
+  HPE_INVALID_TRANSFER_ENCODING: 'transfer-encoding',
+  HPE_INVALID_CHUNK_SIZE: 'transfer-encoding',
+};
 
 function body(error: HeraldError) {
   return {

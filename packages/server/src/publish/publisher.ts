@@ -4,12 +4,13 @@ import { uuidv7 } from '../ids.js';
 import type { Metrics } from '../metrics.js';
 import type { NewEvent, PublishResult, Store } from '../store/store.js';
 import { GroupCommitter } from './group-commit.js';
+import { payloadJson } from './payload-json.js';
 
 /**
- * The publish path: validate against the catalog, serialize the payload once (`JSON.stringify` keeps
- * the producer's field order, wire spec §1), then commit through the group committer so concurrent
- * publishes share one transaction — and one fsync. A caller's promise settles only after its event is
- * durable.
+ * The publish path: validate against the catalog, serialize the payload once (`payloadJson`: as
+ * `JSON.stringify` writes it, field order kept, wire spec §1, with numbers a double cannot hold kept
+ * digit for digit), then commit through the group committer so concurrent publishes share one
+ * transaction — and one fsync. A caller's promise settles only after its event is durable.
  */
 
 export const DEFAULT_IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -57,7 +58,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
         id: uuidv7(now),
         organizationId: request.organizationId,
         type: request.type,
-        payloadJson: JSON.stringify(request.payload),
+        payloadJson: payloadJson(request.payload),
         idempotencyKey: request.idempotencyKey ?? null,
         createdAt: now,
         idempotencyExpiresAt: now + windowMs,
