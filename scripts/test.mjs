@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import pg from 'pg';
+import { tsImport } from 'tsx/esm/api';
 
 const root = new URL('..', import.meta.url).pathname;
 const only = process.argv.slice(2);
@@ -64,16 +64,11 @@ function runPass(label, files, env) {
   });
 }
 
+/** The same patient probe the tests use (`test-support/postgres-probe.ts`): a busy machine is not a missing server. */
 async function postgresUnavailable() {
-  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    return null;
-  } catch (error) {
-    return `PostgreSQL unreachable at ${POSTGRES_URL} (${error.message})`;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  const { probePostgres } = await tsImport('../test-support/postgres-probe.ts', import.meta.url);
+  const why = await probePostgres(POSTGRES_URL);
+  return why === null ? null : `PostgreSQL unreachable at ${POSTGRES_URL} (${why})`;
 }
 
 const passes = [await runPass('all suites (API and delivery on SQLite)', selected, {})];

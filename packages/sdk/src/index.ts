@@ -21,5 +21,5 @@ export { ContactsManagerClient, type ContactsManagerConfig } from './contacts-ma
 export { createSignedRequest, signPayload, type SignedRequest, type SignedRequestOptions } from './testing.js';
 
 // Publishing
-export { HeraldClient, DeliveriesApi, EndpointsApi, EventsApi, EventTypesApi, type HeraldClientOptions } from './client/herald-client.js';
+export { HeraldClient, ApiKeysApi, DeliveriesApi, EndpointsApi, EventsApi, EventTypesApi, OrganizationsApi, type HeraldClientOptions } from './client/herald-client.js';
 export type * from './client/types.js';

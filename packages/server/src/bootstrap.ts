@@ -1,7 +1,7 @@
 import { apiKeyDisplayPrefix, generateApiKey, hashApiKey } from './api/api-keys.js';
 import type { Clock } from './clock.js';
 import { uuidv7 } from './ids.js';
-import type { Store } from './store/store.js';
+import type { ApiKeyScope, Store } from './store/store.js';
 
 export interface CreatedOrganization {
   organizationId: string;
@@ -17,11 +17,22 @@ export async function createOrganization(store: Store, name: string, clock: Cloc
 }
 
 export async function createApiKey(store: Store, organizationId: string, clock: Clock, apiKey = generateApiKey()): Promise<string> {
-  await store.createApiKey(
-    { id: uuidv7(clock.now()), organizationId, prefix: apiKeyDisplayPrefix(apiKey), createdAt: clock.now() },
-    hashApiKey(apiKey),
-  );
-  return apiKey;
+  return (await issueApiKey(store, clock, { organizationId }, apiKey)).apiKey;
+}
+
+export interface NewKeyOptions {
+  /** Null for an operator key. */
+  organizationId: string | null;
+  scope?: ApiKeyScope;
+  name?: string;
+  expiresAt?: number | null;
+}
+
+/** Stores a new key (only its hash) and returns it with its id: the one time the key is seen. */
+export async function issueApiKey(store: Store, clock: Clock, options: NewKeyOptions, apiKey = generateApiKey()): Promise<{ id: string; apiKey: string }> {
+  const id = uuidv7(clock.now());
+  await store.createApiKey({ id, prefix: apiKeyDisplayPrefix(apiKey), createdAt: clock.now(), ...options }, hashApiKey(apiKey));
+  return { id, apiKey };
 }
 
 /**
@@ -43,4 +54,20 @@ export async function bootstrapFirstOrganization(store: Store, clock: Clock, see
     throw error;
   }
   return { organizationId, apiKey: await createApiKey(store, organizationId, clock, seedKey) };
+}
+
+/**
+ * On an empty database (no organization, no operator key), stores `operatorKey` as the platform's
+ * operator key, as `HERALD_OPERATOR_KEY` asks. Returns whether this call stored it. Processes racing
+ * here insert the same key hash, which is unique: one wins, the others find it stored.
+ */
+export async function bootstrapOperatorKey(store: Store, clock: Clock, operatorKey: string): Promise<boolean> {
+  if ((await store.countOrganizations()) > 0 || (await store.listApiKeys(null)).length > 0) return false;
+  try {
+    await issueApiKey(store, clock, { organizationId: null, name: 'HERALD_OPERATOR_KEY' }, operatorKey);
+    return true;
+  } catch (error) {
+    if ((await store.findApiKeyByHash(hashApiKey(operatorKey))) !== null) return false;
+    throw error;
+  }
 }

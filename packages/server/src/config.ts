@@ -31,6 +31,13 @@ export interface HeraldConfig {
   catalogFile: string | undefined;
   /** Seeds the first organization's API key on an empty database. */
   apiKey: string | undefined;
+  /** Seeds an operator key on an empty database. */
+  operatorKey: string | undefined;
+  /** Origins allowed to frame the customer portal; empty: nothing may frame Herald. */
+  portalFrameAncestors: string[];
+  /** `herald dispatch`: serve `GET /metrics` (operator key required) on this port; undefined: no listener. */
+  metricsPort: number | undefined;
+  metricsHost: string;
   logLevel: LogLevel;
 }
 
@@ -67,6 +74,10 @@ export const SETTINGS = [
   setting({ key: 'bodyLimit', flag: '--body-limit <bytes>', env: 'HERALD_BODY_LIMIT', description: 'largest request body, e.g. "256kb"', default: DEFAULT_BODY_LIMIT, parse: byteSize }),
   setting({ key: 'catalogFile', flag: '--catalog <file>', env: 'HERALD_CATALOG', description: 'JSON file of extra event types', default: undefined, parse: nonEmpty }),
   setting({ key: 'apiKey', flag: '--api-key <key>', env: 'HERALD_API_KEY', description: 'API key to create on an empty database (24+ characters)', default: undefined, parse: apiKey }),
+  setting({ key: 'operatorKey', flag: '--operator-key <key>', env: 'HERALD_OPERATOR_KEY', description: 'operator key to create on an empty database (24+ characters)', default: undefined, parse: apiKey }),
+  setting({ key: 'portalFrameAncestors', flag: '--portal-frame-ancestors <origins>', env: 'HERALD_PORTAL_FRAME_ANCESTORS', description: 'origins allowed to embed the portal in an iframe, comma-separated, e.g. "https://app.example.com"', default: [], parse: origins }),
+  setting({ key: 'metricsPort', flag: '--metrics-port <n>', env: 'HERALD_METRICS_PORT', description: 'serve GET /metrics on this port (operator key required)', default: undefined, parse: (raw, name) => integer(raw, name, 0, 65535) }),
+  setting({ key: 'metricsHost', flag: '--metrics-host <host>', env: 'HERALD_METRICS_HOST', description: 'address the metrics listener binds', default: '127.0.0.1', parse: nonEmpty }),
   setting({ key: 'logLevel', flag: '--log-level <level>', env: 'HERALD_LOG_LEVEL', description: `one of ${LOG_LEVELS.join(', ')}`, default: 'info', parse: logLevel }),
 ] as const;
 
@@ -153,6 +164,18 @@ function byteSize(raw: string, name: string): number {
 function apiKey(raw: string, name: string): string {
   if (raw.length < 24 || /\s/.test(raw)) fail(name, 'must be at least 24 characters with no spaces', raw.replace(/./g, '*'));
   return raw;
+}
+
+/** `https://app.example.com, https://*.example.com`: CSP host sources with a scheme, nothing looser. */
+function origins(raw: string, name: string): string[] {
+  const list = raw.split(/[\s,]+/).filter((part) => part !== '');
+  if (list.length === 0) fail(name, 'must list at least one origin', raw);
+  for (const origin of list) {
+    if (!/^https?:\/\/(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:\d{1,5})?$/i.test(origin)) {
+      fail(name, 'must be origins such as https://app.example.com (scheme and host, optionally *. and a port, no path)', raw);
+    }
+  }
+  return list;
 }
 
 function logLevel(raw: string, name: string): LogLevel {

@@ -82,10 +82,40 @@ export class ForbiddenError extends HeraldError {
   readonly status = 403;
 }
 
+/** A valid key or session whose scope does not cover the request; the message names the scope needed. */
+export class InsufficientScopeError extends HeraldError {
+  readonly code = 'insufficient_scope';
+  readonly status = 403;
+}
+
 /** A state-changing request authorized by the session cookie without the matching `X-Herald-CSRF` header. */
 export class CsrfTokenError extends HeraldError {
   readonly code = 'csrf_token_invalid';
   readonly status = 403;
+}
+
+/** Request line and headers (the path included) larger than Node's limit, 16 KiB by default. */
+export class HeadersTooLargeError extends HeraldError {
+  readonly code = 'headers_too_large';
+  readonly status = 431;
+}
+
+/** The request did not arrive in full before Node's request timeout. */
+export class RequestTimeoutError extends HeraldError {
+  readonly code = 'request_timeout';
+  readonly status = 408;
+}
+
+/** A request that arrived while this process was shutting down; send it again (another instance, or after the restart). */
+export class ShuttingDownError extends HeraldError {
+  readonly code = 'shutting_down';
+  readonly status = 503;
+}
+
+/** A JSON value in the body (in practice the event payload) nests objects and arrays deeper than Herald takes. */
+export class PayloadTooDeepError extends HeraldError {
+  readonly code = 'payload_too_deep';
+  readonly status = 422;
 }
 
 export const ERROR_CLASSES = [
@@ -102,4 +132,9 @@ export const ERROR_CLASSES = [
   InternalError,
   ForbiddenError,
   CsrfTokenError,
+  HeadersTooLargeError,
+  RequestTimeoutError,
+  ShuttingDownError,
+  PayloadTooDeepError,
+  InsufficientScopeError,
 ] as const;

@@ -1,4 +1,5 @@
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createLogger } from './logging.js';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './api/app.js';
 import { loadCatalog } from './catalog/load-catalog.js';
@@ -33,7 +34,7 @@ export interface StartOptions {
 /** Opens the store and starts the API and, unless disabled, the dispatcher. Only `herald serve` calls this. */
 export async function startHerald(config: HeraldConfig, options: StartOptions = {}): Promise<RunningHerald> {
   const clock = options.clock ?? systemClock;
-  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'herald' } });
+  const logger = options.logger ?? createLogger(config.logLevel, { service: 'herald' });
   const policy = retryPolicyFromConfig(config);
   const catalog = loadCatalog(config.catalogFile);
   const store = await openStore(config.db);
@@ -44,7 +45,10 @@ export async function startHerald(config: HeraldConfig, options: StartOptions = 
   let dispatcher: Dispatcher | null = null;
   try {
     await options.beforeListen?.(store);
-    app = buildApp({ store, catalog, publisher, metrics, clock, logger, bodyLimit: config.bodyLimit, version: VERSION });
+    app = buildApp({
+      store, catalog, publisher, metrics, clock, logger, bodyLimit: config.bodyLimit, version: VERSION,
+      portalFrameAncestors: config.portalFrameAncestors,
+    });
     if (config.dispatch) {
       dispatcher = createDispatcherFromConfig(config, {
         store,

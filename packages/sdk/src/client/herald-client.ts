@@ -1,5 +1,12 @@
 import { callApi, type ApiRequest, type TransportOptions } from './transport.js';
 import type {
+  ApiKey,
+  ApiKeyWithKey,
+  CreateApiKeyInput,
+  CreateOrganizationInput,
+  ListOrganizationsQuery,
+  Organization,
+  UpdateOrganizationInput,
   CreateEndpointInput,
   Delivery,
   DeliveryWithAttempts,
@@ -21,7 +28,7 @@ import type {
 export interface HeraldClientOptions {
   /** Where Herald's API is, e.g. `http://127.0.0.1:8080`. */
   baseUrl: string;
-  /** An API key of your organization (`hk_…`). */
+  /** An API key of your organization (`hk_…`), or the platform's operator key. */
   apiKey: string;
   /** Retries of a call that is safe to repeat, after a network error, timeout or 5xx. Default 3. */
   retries?: number;
@@ -50,6 +57,9 @@ export interface HeraldClientOptions {
  */
 export class HeraldClient {
   readonly #transport: TransportOptions;
+  readonly #options: HeraldClientOptions;
+  /** `v1/organizations/{org}/` when acting for an organization with an operator key, else `v1/`. */
+  #base = 'v1/';
 
   /** Endpoints, their secrets and test events. */
   readonly endpoints: EndpointsApi;
@@ -59,6 +69,10 @@ export class HeraldClient {
   readonly deliveries: DeliveriesApi;
   /** The event catalog. */
   readonly eventTypes: EventTypesApi;
+  /** With an operator key: the organizations of your platform. */
+  readonly organizations: OrganizationsApi;
+  /** API keys: your organization's, or with an operator key the operator keys (and, through `forOrganization`, an organization's). */
+  readonly apiKeys: ApiKeysApi;
 
   constructor(options: HeraldClientOptions) {
     if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object with baseUrl and apiKey');
@@ -78,11 +92,33 @@ export class HeraldClient {
       timeoutMs,
       fetch: fetchImpl,
     };
-    const call = <T>(request: ApiRequest): Promise<T> => callApi<T>(this.#transport, request);
+    this.#options = options;
+    // Organization routes are written as `v1/…`; acting for an organization moves them under its prefix.
+    const call = <T>(request: ApiRequest): Promise<T> =>
+      callApi<T>(this.#transport, request.path.startsWith('v1/organizations') ? request : { ...request, path: this.#base + request.path.slice(3) });
     this.endpoints = new EndpointsApi(call);
     this.events = new EventsApi(call);
     this.deliveries = new DeliveriesApi(call);
     this.eventTypes = new EventTypesApi(call);
+    this.organizations = new OrganizationsApi(call);
+    this.apiKeys = new ApiKeysApi(call);
+  }
+
+  /**
+   * A client that acts for one organization with this client's operator key: every call goes to
+   * `/v1/organizations/{org}/…`. `org` is the organization's id or your uid for it.
+   *
+   * @example
+   * const herald = new HeraldClient({ baseUrl, apiKey: process.env.HERALD_OPERATOR_KEY! });
+   * await herald.organizations.create({ uid: 'acme', name: 'Acme Inc' });
+   * const acme = herald.forOrganization('acme');
+   * await acme.endpoints.create({ url: 'https://acme.example.com/hooks', events: ['*'] });
+   * await acme.events.publish({ event: 'user.new', payload: { organization_id: 'acme', user_id: 'u1', email: null, phone: null, full_name: null } });
+   */
+  forOrganization(org: string): HeraldClient {
+    const scoped = new HeraldClient(this.#options);
+    scoped.#base = `v1/organizations/${segment(org, 'org')}/`;
+    return scoped;
   }
 }
 
@@ -309,6 +345,109 @@ export class EventTypesApi {
    */
   list(): Promise<EventType[]> {
     return this.#call({ method: 'GET', path: 'v1/event-types', idempotent: true });
+  }
+}
+
+export class OrganizationsApi {
+  readonly #call: Call;
+
+  constructor(call: Call) {
+    this.#call = call;
+  }
+
+  /**
+   * Creates an organization for one of your customers. Needs the operator key.
+   *
+   * @example
+   * const acme = await herald.organizations.create({ uid: 'acme', name: 'Acme Inc', metadata: { plan: 'pro' } });
+   */
+  create(input: CreateOrganizationInput): Promise<Organization> {
+    return this.#call({ method: 'POST', path: 'v1/organizations', body: input, idempotent: false });
+  }
+
+  /**
+   * One page of organizations, oldest first; `uid` finds one by your id.
+   *
+   * @example
+   * const { data: [acme] } = await herald.organizations.list({ uid: 'acme' });
+   */
+  list(query: ListOrganizationsQuery = {}): Promise<Page<Organization>> {
+    return this.#call({ method: 'GET', path: 'v1/organizations', query: { ...query }, idempotent: true });
+  }
+
+  /**
+   * Every organization, page after page.
+   *
+   * @example
+   * for await (const org of herald.organizations.listAll()) console.log(org.uid, org.name);
+   */
+  listAll(query: Omit<ListOrganizationsQuery, 'cursor'> = {}): AsyncGenerator<Organization> {
+    return paginate((cursor) => this.list({ ...query, ...cursor }));
+  }
+
+  /**
+   * @example
+   * const acme = await herald.organizations.get('acme'); // id or uid
+   */
+  get(org: string): Promise<Organization> {
+    return this.#call({ method: 'GET', path: `v1/organizations/${segment(org, 'org')}`, idempotent: true });
+  }
+
+  /**
+   * @example
+   * await herald.organizations.update('acme', { name: 'Acme Corp' });
+   */
+  update(org: string, patch: UpdateOrganizationInput): Promise<Organization> {
+    return this.#call({ method: 'PATCH', path: `v1/organizations/${segment(org, 'org')}`, body: patch, idempotent: false });
+  }
+
+  /**
+   * Deletes the organization with its endpoints, events, deliveries and keys.
+   *
+   * @example
+   * await herald.organizations.delete('acme');
+   */
+  async delete(org: string): Promise<void> {
+    await this.#call({ method: 'DELETE', path: `v1/organizations/${segment(org, 'org')}`, idempotent: true });
+  }
+}
+
+export class ApiKeysApi {
+  readonly #call: Call;
+
+  constructor(call: Call) {
+    this.#call = call;
+  }
+
+  /**
+   * Creates a key; the answer is the only time `key` is shown.
+   *
+   * @example
+   * const { key } = await herald.forOrganization('acme').apiKeys.create({ scope: 'publish', name: 'backend' });
+   */
+  create(input: CreateApiKeyInput): Promise<ApiKeyWithKey> {
+    const body = input.expires_at instanceof Date ? { ...input, expires_at: input.expires_at.toISOString() } : input;
+    return this.#call({ method: 'POST', path: 'v1/api-keys', body, idempotent: false });
+  }
+
+  /**
+   * The keys that are not revoked, newest first.
+   *
+   * @example
+   * const keys = await herald.apiKeys.list();
+   */
+  async list(): Promise<ApiKey[]> {
+    return (await this.#call<{ data: ApiKey[] }>({ method: 'GET', path: 'v1/api-keys', idempotent: true })).data;
+  }
+
+  /**
+   * Revokes a key: every Herald process refuses it within a second.
+   *
+   * @example
+   * await herald.apiKeys.revoke(keyId);
+   */
+  async revoke(id: string): Promise<void> {
+    await this.#call({ method: 'DELETE', path: `v1/api-keys/${segment(id, 'id')}`, idempotent: true });
   }
 }
 

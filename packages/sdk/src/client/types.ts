@@ -100,8 +100,12 @@ export interface Attempt {
   status_code: number | null;
   error_kind: string | null;
   error_message: string | null;
-  /** Truncated to 4 KiB. */
+  /** The first 4 KiB as UTF-8; a NUL byte reads `\\u0000` and a byte that is not UTF-8 `\\xNN`. */
   response_body: string | null;
+  /** The receiver sent more than was kept. */
+  response_body_truncated: boolean;
+  /** Something in `response_body` was escaped. */
+  response_body_sanitized: boolean;
   request_headers: Record<string, string>;
   succeeded: boolean;
   /** True when no further attempt follows. */
@@ -146,4 +150,54 @@ export interface EventType {
   /** JSON Schema (draft 2020-12) of the payload. */
   schema: Record<string, unknown>;
   example: Record<string, unknown>;
+}
+
+/** An organization as the operator API shows it. */
+export interface Organization {
+  id: string;
+  /** Your own id for the customer; null when it has none. */
+  uid: string | null;
+  name: string;
+  metadata: Record<string, unknown>;
+  created_at: string;
+}
+
+export interface CreateOrganizationInput {
+  uid?: string;
+  name: string;
+  metadata?: Record<string, unknown>;
+}
+
+export interface UpdateOrganizationInput {
+  /** `null` removes the uid. */
+  uid?: string | null;
+  name?: string;
+  metadata?: Record<string, unknown>;
+}
+
+export interface ListOrganizationsQuery extends PageQuery {
+  uid?: string;
+}
+
+export type ApiKeyScope = 'operator' | 'admin' | 'publish' | 'read';
+
+export interface ApiKey {
+  id: string;
+  prefix: string;
+  name: string;
+  scope: ApiKeyScope;
+  created_at: string;
+  last_used_at: string | null;
+  expires_at: string | null;
+}
+
+export interface ApiKeyWithKey extends ApiKey {
+  /** The key itself, shown this once. */
+  key: string;
+}
+
+export interface CreateApiKeyInput {
+  scope: ApiKeyScope;
+  name?: string;
+  expires_at?: string | Date;
 }

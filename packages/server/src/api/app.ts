@@ -6,8 +6,13 @@ import type { Metrics } from '../metrics.js';
 import { createPublisher, type Publisher } from '../publish/publisher.js';
 import type { Store } from '../store/store.js';
 import { createAuthenticator } from './auth.js';
-import { dashboardRoutes, DEFAULT_DASHBOARD_DIR } from './dashboard.js';
-import { errorResponder, installErrorHandler } from './error-handler.js';
+import { anyOrganization, operatorOnly, ownOrganization } from './organization-scope.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
+import { organizationRoutes } from './routes/organizations.js';
+import { installSecurityHeaders } from './security-headers.js';
+import { DEFAULT_DASHBOARD_DIR, loadDashboard } from './dashboard.js';
+import { answerClientError, errorResponder, installErrorHandler } from './error-handler.js';
+import { installJsonBodyParser } from './json-body.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { endpointStatsRoutes } from './routes/endpoint-stats.js';
 import { endpointUrlCheckRoutes } from './routes/endpoint-url-check.js';
@@ -21,6 +26,7 @@ import { portalRoutes } from './routes/portal.js';
 import { secretRoutes } from './routes/secrets.js';
 import { sessionRoutes } from './routes/session.js';
 import { createSessions, type Sessions } from './sessions.js';
+import { refuseRequestsWhileClosing } from './shutting-down.js';
 import { createValidatorCompiler } from './validation.js';
 import { DEFAULT_BODY_LIMIT } from '../config.js';
 
@@ -41,6 +47,8 @@ export interface AppDeps {
   secretGraceMs?: number;
   /** The dashboard's built files, served at `/`. Default: packages/dashboard/dist; null: no dashboard. */
   dashboardDir?: string | null;
+  /** Origins that may frame the portal (`--portal-frame-ancestors`). Default none: nothing may frame Herald. */
+  portalFrameAncestors?: readonly string[];
   version: string;
 }
 
@@ -53,6 +61,8 @@ export interface RouteDeps {
   clock: Clock;
   secretGraceMs: number;
   sessions: Sessions;
+  /** Drops a revoked key from this process's key cache. */
+  forgetApiKey: (keyId: string) => void;
   version: string;
 }
 
@@ -79,27 +89,38 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     metrics: deps.metrics,
     clock,
     secretGraceMs: deps.secretGraceMs ?? 24 * 60 * 60 * 1000,
-    sessions: createSessions(deps.store, clock),
+    sessions: createSessions(deps.store, clock, { embeddablePortal: (deps.portalFrameAncestors ?? []).length > 0 }),
+    forgetApiKey: (keyId) => authenticator.forget(keyId),
     version: deps.version,
   };
+  const dashboard = loadDashboard(deps.dashboardDir === undefined ? DEFAULT_DASHBOARD_DIR : deps.dashboardDir);
+
+  const authenticator = createAuthenticator(deps.store, clock, routeDeps.sessions);
 
   const app: FastifyInstance = Fastify({
     bodyLimit,
     // A malformed or overlong path is refused by the router before any route runs; answer it in our shape too.
-    frameworkErrors: errorResponder(bodyLimit),
+    frameworkErrors: errorResponder(bodyLimit, dashboard.answerUnknownPage),
+    // What Node's HTTP parser refuses, and requests that arrive while closing, are answered in our shape as well.
+    clientErrorHandler: answerClientError,
+    return503OnClosing: false,
     ...(isLogger(deps.logger) ? { loggerInstance: deps.logger } : { logger: deps.logger ?? false }),
   });
   app.setValidatorCompiler(createValidatorCompiler());
   // Only JSON bodies: anything else is answered 415 rather than parsed as text.
   app.removeContentTypeParser('text/plain');
+  installJsonBodyParser(app);
   app.decorateRequest('organizationId', '');
   app.decorateRequest('session', null);
-  installErrorHandler(app, bodyLimit);
+  app.decorateRequest('principal', null);
+  installErrorHandler(app, bodyLimit, dashboard.answerUnknownPage);
+  refuseRequestsWhileClosing(app);
+  installSecurityHeaders(app, deps.portalFrameAncestors ?? []);
 
   app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Herald', version: deps.version, description: 'Webhook delivery service.' },
+      info: { title: 'Herald', version: deps.version, description: ORGANIZATION_PREFIX_DESCRIPTION },
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key, hk_…' } } },
       security: [{ apiKey: [] }],
     },
@@ -108,20 +129,30 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     healthRoutes(publicRoutes, routeDeps);
     openapiRoutes(publicRoutes);
     portalRoutes(publicRoutes, routeDeps);
-    dashboardRoutes(publicRoutes, deps.dashboardDir === undefined ? DEFAULT_DASHBOARD_DIR : deps.dashboardDir);
+    dashboard.routes(publicRoutes);
   });
   app.register(
     async (v1) => {
-      v1.addHook('onRequest', createAuthenticator(deps.store, clock, routeDeps.sessions));
-      endpointRoutes(v1, routeDeps);
-      secretRoutes(v1, routeDeps);
-      eventRoutes(v1, routeDeps);
-      deliveryRoutes(v1, routeDeps);
-      eventTypeRoutes(v1, routeDeps);
-      sessionRoutes(v1, routeDeps);
-      portalLinkRoutes(v1, routeDeps);
-      endpointStatsRoutes(v1, routeDeps);
-      endpointUrlCheckRoutes(v1);
+      v1.addHook('onRequest', authenticator.hook);
+      // Everything inside one organization, served for its own keys and sessions at /v1/… and for an
+      // operator key at /v1/organizations/{org}/… (organization-scope.ts).
+      const organizationScoped = (scope: FastifyInstance) => {
+        endpointRoutes(scope, routeDeps);
+        secretRoutes(scope, routeDeps);
+        eventRoutes(scope, routeDeps);
+        deliveryRoutes(scope, routeDeps);
+        eventTypeRoutes(scope, routeDeps);
+        portalLinkRoutes(scope, routeDeps);
+        endpointStatsRoutes(scope, routeDeps);
+        endpointUrlCheckRoutes(scope);
+        apiKeyRoutes(scope, routeDeps);
+      };
+      v1.register(ownOrganization((scope) => {
+        organizationScoped(scope);
+        sessionRoutes(scope, routeDeps);
+      }));
+      v1.register(anyOrganization(deps.store, organizationScoped), { prefix: '/organizations/:org' });
+      v1.register(operatorOnly((scope) => organizationRoutes(scope, routeDeps)));
     },
     { prefix: '/v1' },
   );
@@ -131,3 +162,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 function isLogger(logger: AppDeps['logger']): logger is FastifyBaseLogger {
   return typeof logger === 'object' && logger !== null && typeof (logger as { child?: unknown }).child === 'function';
 }
+
+const ORGANIZATION_PREFIX_DESCRIPTION = `Webhook delivery service.
+
+Every route that acts inside one organization (endpoints, secrets, events, deliveries, event types, portal links, API keys, endpoint statistics, sessions excepted) is also served under \`/v1/organizations/{org}/…\` for an operator key, where \`{org}\` is the organization's id or uid: \`POST /v1/organizations/acme/events\` publishes for the organization whose uid is \`acme\`. Those paths take the same parameters and bodies and answer the same way as the ones listed here, so they are described once, here, rather than twice. With an organization's own key, use the paths as listed.`;

@@ -96,7 +96,7 @@ export const attemptResource = {
   type: 'object',
   required: [
     'id', 'number', 'started_at', 'duration_ms', 'status_code', 'error_kind', 'error_message', 'response_body',
-    'request_headers', 'succeeded', 'final',
+    'response_body_truncated', 'response_body_sanitized', 'request_headers', 'succeeded', 'final',
   ],
   properties: {
     id: { type: 'string' },
@@ -106,7 +106,12 @@ export const attemptResource = {
     status_code: { type: ['integer', 'null'] },
     error_kind: nullableString,
     error_message: nullableString,
-    response_body: { ...nullableString, description: 'Truncated to 4 KiB.' },
+    response_body: {
+      ...nullableString,
+      description: 'The first 4 KiB, as UTF-8; a NUL byte reads `\\u0000` and a byte that is not UTF-8 `\\xNN`.',
+    },
+    response_body_truncated: { type: 'boolean', description: 'The receiver sent more than the 4 KiB kept.' },
+    response_body_sanitized: { type: 'boolean', description: 'Something in the kept body was escaped (see response_body).' },
     request_headers: { type: 'object', additionalProperties: { type: 'string' } },
     succeeded: { type: 'boolean' },
     final: { type: 'boolean', description: 'True when no further attempt follows.' },

@@ -1,4 +1,4 @@
-import type { Attempt, Delivery, Endpoint, EndpointSecret, Event, PublishResult } from '../store/store.js';
+import type { Attempt, Delivery, Endpoint, EndpointSecret, Event, Page, PublishResult } from '../store/store.js';
 
 /** Store records → API JSON (snake_case, ISO 8601 times). */
 
@@ -35,14 +35,19 @@ export function secretJson(secrets: readonly EndpointSecret[]) {
   };
 }
 
-export function eventJson(event: Event) {
-  return {
-    id: event.id,
-    event: event.type,
-    payload: JSON.parse(event.payloadJson) as Record<string, unknown>,
-    idempotency_key: event.idempotencyKey,
-    created_at: iso(event.createdAt),
-  };
+/**
+ * An event as JSON text, `extra` fields after its own. The payload is spliced in as stored: parsing
+ * and re-serializing it would round the numbers kept digit for digit (publish/payload-json.ts).
+ */
+export function eventJsonText(event: Event, extra: Record<string, unknown> = {}): string {
+  const head = JSON.stringify({ id: event.id, event: event.type });
+  const tail = JSON.stringify({ idempotency_key: event.idempotencyKey, created_at: iso(event.createdAt), ...extra });
+  return `${head.slice(0, -1)},"payload":${event.payloadJson},${tail.slice(1)}`;
+}
+
+/** A page of events as JSON text (see `eventJsonText`). */
+export function eventPageJsonText(page: Page<Event>): string {
+  return `{"data":[${page.items.map((event) => eventJsonText(event)).join(',')}],"next_cursor":${JSON.stringify(page.nextCursor)}}`;
 }
 
 export function deliveryJson(delivery: Delivery) {
@@ -73,6 +78,8 @@ export function attemptJson(attempt: Attempt) {
     error_kind: attempt.errorKind,
     error_message: attempt.errorMessage,
     response_body: attempt.responseBody,
+    response_body_truncated: attempt.responseBodyTruncated,
+    response_body_sanitized: attempt.responseBodySanitized,
     request_headers: attempt.requestHeaders,
     succeeded: attempt.succeeded,
     final: attempt.final,

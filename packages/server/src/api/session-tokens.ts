@@ -1,11 +1,12 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
- * Signed, stateless tokens for the dashboard: the session cookie and the portal link. A token is
+ * Signed tokens for the dashboard: the session cookie and the portal link. A token is
  * `<base64url JSON claims>.<base64url HMAC-SHA256>`, where the MAC covers the token's purpose too,
- * so a portal token is never accepted as a session cookie or the other way round. Nothing is stored
- * per session: the cost is that signing out clears the cookie but cannot revoke a copy of it before
- * it expires (12 h at most).
+ * so a portal token is never accepted as a session cookie or the other way round. Each token carries
+ * an id: a session's row in the `sessions` table (so signing out ends it on the server, see
+ * `sessions.ts`), or a portal link's, recorded when it is used (so it opens one session only). The
+ * signature lets a forged or garbled cookie be refused without a database read.
  *
  * The key is derived from the server secret the Store keeps (`getOrCreateServerSecret`), so every
  * process and every restart agree on it.
@@ -15,6 +16,8 @@ export type TokenPurpose = 'session' | 'portal';
 export type SignedInWith = 'api_key' | 'portal_link';
 
 export interface TokenClaims {
+  /** The session's id, or the portal link's. */
+  id: string;
   organizationId: string;
   /** Unix ms. */
   expiresAt: number;
@@ -27,6 +30,7 @@ export type TokenCheck =
   | { ok: false; reason: 'malformed' | 'bad_signature' | 'expired' };
 
 interface WireClaims {
+  i: string;
   o: string;
   /** Unix seconds. */
   e: number;
@@ -48,6 +52,7 @@ export function createTokenSigner(serverSecret: string): TokenSigner {
   return {
     sign(purpose, claims) {
       const wire: WireClaims = {
+        i: claims.id,
         o: claims.organizationId,
         e: Math.floor(claims.expiresAt / 1000),
         w: claims.signedInWith === 'api_key' ? 'k' : 'p',
@@ -87,9 +92,10 @@ function parseClaims(body: string): TokenClaims | null {
     return null;
   }
   if (typeof wire !== 'object' || wire === null) return null;
-  const { o, e, w } = wire as Partial<WireClaims>;
-  if (typeof o !== 'string' || o === '' || typeof e !== 'number' || !Number.isInteger(e) || (w !== 'k' && w !== 'p')) return null;
-  return { organizationId: o, expiresAt: e * 1000, signedInWith: w === 'k' ? 'api_key' : 'portal_link' };
+  const { i, o, e, w } = wire as Partial<WireClaims>;
+  if (typeof i !== 'string' || i === '' || typeof o !== 'string' || o === '') return null;
+  if (typeof e !== 'number' || !Number.isInteger(e) || (w !== 'k' && w !== 'p')) return null;
+  return { id: i, organizationId: o, expiresAt: e * 1000, signedInWith: w === 'k' ? 'api_key' : 'portal_link' };
 }
 
 /** Constant-time string comparison for tokens of possibly different lengths. */

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { pino } from 'pino';
+import { systemClock } from '../clock.js';
+import { createLogger } from '../logging.js';
+import { startMetricsListener } from '../metrics-listener.js';
 import type { HeraldConfig } from '../config.js';
 import { createDispatcherFromConfig, retryPolicyFromConfig } from '../dispatch/from-config.js';
 import { createMetrics } from '../metrics.js';
@@ -11,7 +13,7 @@ import { stopOnSignals, warnIfPrivateNetworksAllowed } from './process-lifecycle
 
 const DISPATCH_SETTINGS: Array<keyof HeraldConfig> = [
   'db', 'allowPrivateNetworks', 'concurrency', 'endpointConcurrency', 'retrySchedule', 'attemptTimeoutMs', 'leaseMs',
-  'shutdownTimeoutMs', 'logLevel',
+  'shutdownTimeoutMs', 'metricsPort', 'metricsHost', 'logLevel',
 ];
 
 /**
@@ -25,14 +27,21 @@ export function dispatchCommand(program: Command): void {
     async (_options: unknown, command: Command) => {
       const config = configFrom(command);
       warnIfPrivateNetworksAllowed(config);
-      const logger = pino({ level: config.logLevel, base: { service: 'herald', role: 'dispatcher' } });
+      const logger = createLogger(config.logLevel, { service: 'herald', role: 'dispatcher' });
       const policy = retryPolicyFromConfig(config);
       const store = await openStore(config.db);
-      const dispatcher = createDispatcherFromConfig(config, { store, logger, policy, metrics: createMetrics() });
+      const metrics = createMetrics();
+      const dispatcher = createDispatcherFromConfig(config, { store, logger, policy, metrics });
       dispatcher.start();
-      stopOnSignals(logger, () => dispatcher.stop({ deadlineMs: config.shutdownTimeoutMs }).finally(() => store.close()));
+      const listener = config.metricsPort === undefined
+        ? null
+        : await startMetricsListener({ host: config.metricsHost, port: config.metricsPort, store, metrics, clock: systemClock });
+      stopOnSignals(logger, () =>
+        dispatcher.stop({ deadlineMs: config.shutdownTimeoutMs }).finally(() => Promise.allSettled([listener?.close(), store.close()])).then(() => undefined),
+      );
       process.stdout.write(
-        `Herald ${VERSION} dispatcher is running (database ${describeDatabase(config.db)}, lease owner ${dispatcher.leaseOwner})\n`,
+        `Herald ${VERSION} dispatcher is running (database ${describeDatabase(config.db)}, lease owner ${dispatcher.leaseOwner})\n` +
+          (listener === null ? '' : `  Metrics:    ${listener.url} (operator key)\n`),
       );
     },
   );

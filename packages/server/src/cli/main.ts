@@ -3,7 +3,8 @@ import { HeraldError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { dispatchCommand } from './dispatch.js';
 import { migrateCommand } from './migrate.js';
-import { keysCommand, orgsCommand } from './orgs.js';
+import { keysCommand } from './keys.js';
+import { orgsCommand } from './orgs.js';
 import { serveCommand } from './serve.js';
 
 const program = new Command('herald').version(VERSION).description('Herald: signed webhook delivery').exitOverride();

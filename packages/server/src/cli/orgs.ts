@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
-import { createApiKey, createOrganization } from '../bootstrap.js';
+import { createOrganization } from '../bootstrap.js';
 import { systemClock } from '../clock.js';
 import { ValidationError } from '../errors.js';
-import { isUuid } from '../ids.js';
 import { openStore } from '../store/open-store.js';
-import type { Store } from '../store/store.js';
+import type { OrganizationProfile, Store } from '../store/store.js';
 import { addSettings, configFrom } from './options.js';
 
 export function orgsCommand(program: Command): void {
@@ -20,21 +19,37 @@ export function orgsCommand(program: Command): void {
       });
     },
   );
-}
-
-export function keysCommand(program: Command): void {
-  const keys = program.command('keys').description('manage API keys');
-  addSettings(keys.command('create').requiredOption('--org <id>', 'organization id').description('create an API key for an organization'), ['db']).action(
-    async (options: { org: string }, command: Command) => {
-      if (!isUuid(options.org)) throw new ValidationError('--org must be an organization id (a UUID)', { field: 'org' });
+  addSettings(orgs.command('list').description('list the organizations, oldest first: id, name, uid, created'), ['db']).action(
+    async (_options: unknown, command: Command) => {
       await withStore(command, async (store) => {
-        if (!(await store.getOrganization(options.org))) {
-          throw new ValidationError(`--org: no organization ${options.org} in this database`, { field: 'org' });
-        }
-        process.stdout.write(`api key: ${await createApiKey(store, options.org, systemClock)}\n`);
+        process.stdout.write(organizationTable(await allOrganizations(store)));
       });
     },
   );
+}
+
+async function allOrganizations(store: Store): Promise<OrganizationProfile[]> {
+  const organizations: OrganizationProfile[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = await store.listOrganizationProfiles({ limit: 500, ...(cursor === null ? {} : { cursor }) });
+    organizations.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor !== null);
+  return organizations;
+}
+
+/** One line per organization under a header, columns aligned; the id first, so `awk '{print $1}'` lists the ids. */
+function organizationTable(organizations: OrganizationProfile[]): string {
+  if (organizations.length === 0) {
+    return 'no organizations yet: `herald serve` creates the first on an empty database, `herald orgs create NAME` any other\n';
+  }
+  const rows = [
+    ['id', 'name', 'uid', 'created'],
+    ...organizations.map((org) => [org.id, org.name, org.uid ?? '-', new Date(org.createdAt).toISOString()]),
+  ];
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ')).join('\n') + '\n';
 }
 
 async function withStore(command: Command, work: (store: Store) => Promise<void>): Promise<void> {

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { bootstrapFirstOrganization, type CreatedOrganization } from '../bootstrap.js';
+import { bootstrapFirstOrganization, bootstrapOperatorKey, type CreatedOrganization } from '../bootstrap.js';
 import { systemClock } from '../clock.js';
 import type { HeraldConfig } from '../config.js';
+import type { OrganizationProfile } from '../store/store.js';
 import { startHerald } from '../server.js';
 import { VERSION } from '../version.js';
 import { describeDatabase } from './database-name.js';
@@ -10,7 +11,7 @@ import { stopOnSignals, warnIfPrivateNetworksAllowed } from './process-lifecycle
 
 const SERVE_SETTINGS: Array<keyof HeraldConfig> = [
   'db', 'host', 'port', 'allowPrivateNetworks', 'dispatch', 'concurrency', 'endpointConcurrency',
-  'retrySchedule', 'attemptTimeoutMs', 'leaseMs', 'shutdownTimeoutMs', 'bodyLimit', 'catalogFile', 'apiKey', 'logLevel',
+  'retrySchedule', 'attemptTimeoutMs', 'leaseMs', 'shutdownTimeoutMs', 'bodyLimit', 'catalogFile', 'apiKey', 'operatorKey', 'portalFrameAncestors', 'logLevel',
 ];
 
 export function serveCommand(program: Command): void {
@@ -18,33 +19,52 @@ export function serveCommand(program: Command): void {
     async (_options: unknown, command: Command) => {
       const config = configFrom(command);
       warnIfPrivateNetworksAllowed(config);
-      let created: CreatedOrganization | null = null;
+      let organizations: BannerOrganizations | undefined;
       const herald = await startHerald(config, {
         beforeListen: async (store) => {
-          created = await bootstrapFirstOrganization(store, systemClock, config.apiKey);
+          // Before the first organization, which would make the database no longer empty.
+          if (config.operatorKey !== undefined) await bootstrapOperatorKey(store, systemClock, config.operatorKey);
+          const created = await bootstrapFirstOrganization(store, systemClock, config.apiKey);
+          organizations = created ?? {
+            first: (await store.listOrganizationProfiles({ limit: 1 })).items[0],
+            count: await store.countOrganizations(),
+          };
         },
       });
       stopOnSignals(herald.logger, () => herald.stop());
-      printBanner(herald.url, config, created);
+      printBanner(herald.url, config, organizations!);
     },
   );
 }
 
-function printBanner(url: string, config: HeraldConfig, created: CreatedOrganization | null): void {
+/** The organization this start created, or the ones it found (a restart asks for an id, so it shows one). */
+type BannerOrganizations = CreatedOrganization | { first: OrganizationProfile | undefined; count: number };
+
+function printBanner(url: string, config: HeraldConfig, organizations: BannerOrganizations): void {
   const lines = [
     '',
     `Herald ${VERSION} is running (${config.dispatch ? 'API + dispatcher' : 'API only'}, database ${describeDatabase(config.db)})`,
     `  Dashboard:  ${url}/`,
     `  API:        ${url}/v1`,
   ];
-  if (created) {
+  if ('apiKey' in organizations) {
     lines.push(
-      `  Organization: ${created.organizationId}`,
-      `  API key:    ${created.apiKey}`,
+      `  Organization: ${organizations.organizationId}`,
+      `  API key:    ${organizations.apiKey}`,
       '              Shown once — store it now. It signs you in to the dashboard and authorizes the API.',
     );
+  } else if (organizations.count === 1 && organizations.first) {
+    const { id, name } = organizations.first;
+    lines.push(
+      `  Organization: ${id} (${name})`,
+      `  API key:    shown only when it was made; make another with \`herald keys create --org ${id}\``,
+    );
   } else {
-    lines.push('  API key:    created on first start; make another with `herald keys create --org <id>`');
+    if (organizations.first) {
+      const { id, name } = organizations.first;
+      lines.push(`  Organizations: ${organizations.count}, the first ${id} (${name}); \`herald orgs list\` shows them all`);
+    }
+    lines.push('  API key:    shown only when it was made; make another with `herald keys create --org <id>`');
   }
   lines.push('');
   process.stdout.write(`${lines.join('\n')}\n`);

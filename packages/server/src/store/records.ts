@@ -92,6 +92,8 @@ export interface AttemptRow<Flag> {
   error_kind: string | null;
   error_message: string | null;
   response_body: string | null;
+  response_body_truncated: Flag;
+  response_body_sanitized: Flag;
   request_headers: string;
   succeeded: Flag;
   final: Flag;
@@ -110,6 +112,8 @@ export interface LeasedRow {
   signature_scheme: string;
   /** Valid secrets, newest first. */
   secrets: string[];
+  concurrency_limit: number;
+  consecutive_unanswered: number;
 }
 
 /** The lease columns stay out: a lease is the dispatcher's business, not part of a Delivery. */
@@ -189,6 +193,8 @@ export function toAttempt<Flag>(row: AttemptRow<Flag>, decode: Pick<ColumnDecodi
     errorKind: row.error_kind as AttemptErrorKind | null,
     errorMessage: row.error_message,
     responseBody: row.response_body,
+    responseBodyTruncated: decode.flag(row.response_body_truncated),
+    responseBodySanitized: decode.flag(row.response_body_sanitized),
     requestHeaders: JSON.parse(row.request_headers) as Record<string, string>,
     succeeded: decode.flag(row.succeeded),
     final: decode.flag(row.final),
@@ -208,6 +214,8 @@ export function toClaimedDelivery(row: LeasedRow, leaseExpiresAt: number): Claim
     payloadJson: row.payload,
     attempt: row.attempt_count,
     leaseExpiresAt,
+    endpointConcurrencyLimit: row.concurrency_limit,
+    endpointUnanswered: row.consecutive_unanswered,
   };
 }
 

@@ -17,10 +17,17 @@ export interface Organization {
 
 export interface ApiKey {
   id: string;
-  organizationId: string;
+  /** Null for an operator key, which belongs to the platform rather than to one organization. */
+  organizationId: string | null;
   /** First characters of the key, safe to show ("hk_abcd…"). */
   prefix: string;
   createdAt: number;
+  /** Default `admin` (or `operator` when `organizationId` is null). */
+  scope?: ApiKeyScope;
+  /** Default ''. */
+  name?: string;
+  /** Default null: never expires. */
+  expiresAt?: number | null;
 }
 
 export interface Endpoint {
@@ -79,7 +86,9 @@ export type AttemptErrorKind =
   | 'tls'
   | 'blocked_address'
   | 'invalid_url'
-  | 'aborted';
+  | 'aborted'
+  /** The receiver answered, but the database refused to store the attempt as it was; a minimal record stands in. */
+  | 'unstorable_response';
 
 export interface Attempt {
   id: string;
@@ -90,8 +99,12 @@ export interface Attempt {
   statusCode: number | null;
   errorKind: AttemptErrorKind | null;
   errorMessage: string | null;
-  /** Response body, truncated to 4 KiB. */
+  /** Response body, truncated to 4 KiB; NUL and bytes that are not UTF-8 escaped visibly (`\\u0000`, `\\xff`). */
   responseBody: string | null;
+  /** The receiver sent more than was kept. */
+  responseBodyTruncated: boolean;
+  /** Something in the kept body was escaped, so it is not byte for byte what the receiver sent. */
+  responseBodySanitized: boolean;
   /** The request headers as sent (signature included), for the delivery log. */
   requestHeaders: Record<string, string>;
   succeeded: boolean;
@@ -114,6 +127,9 @@ export interface ClaimedDelivery {
   /** The number of this attempt, already counted. */
   attempt: number;
   leaseExpiresAt: number;
+  /** The endpoint's adaptive concurrency limit and unanswered streak when claimed (see `EndpointFeedback`). */
+  endpointConcurrencyLimit: number;
+  endpointUnanswered: number;
 }
 
 export interface NewEvent {
@@ -146,6 +162,27 @@ export interface AttemptRecord {
   recordedAt: number;
 }
 
+/**
+ * How an endpoint behaved in a batch of recorded attempts, for its adaptive concurrency limit and its
+ * circuit breaker (the policy is `dispatch/endpoint-circuit.ts`; the state lives on the endpoint row
+ * so that every dispatcher process sees it).
+ * - `answered`: the last `count` attempts got a response (any status). The limit grows by `count`, up
+ *   to `maxConcurrency`; the unanswered streak ends and the circuit closes.
+ * - `unanswered`: the last `count` attempts timed out or could not connect. The limit drops to 1; the
+ *   streak grows by `count` (or restarts at `count` when `afterAnswer`), and once it reaches
+ *   `openAfter` the circuit opens until `now + cooldownMs`: no attempts until then, then one probe.
+ */
+export interface EndpointFeedback {
+  endpointId: string;
+  kind: 'answered' | 'unanswered';
+  count: number;
+  afterAnswer: boolean;
+  maxConcurrency: number;
+  openAfter: number;
+  cooldownMs: number;
+  now: number;
+}
+
 export interface Page<T> {
   items: T[];
   /** Pass as `cursor` to get the next page; null on the last page. */
@@ -167,6 +204,10 @@ export interface DeliveryFilter {
   eventId?: string;
   eventType?: string;
   status?: DeliveryStatus;
+  /** Created at or after this time (ms), as EventFilter's. */
+  since?: number;
+  /** Created before this time (ms). */
+  until?: number;
   cursor?: string;
   limit: number;
 }
@@ -207,7 +248,7 @@ export interface EndpointStats {
   lastAttemptAt: number | null;
 }
 
-export interface Store {
+export interface Store extends TenancyStore {
   /** Creates the schema or brings it up to date. Safe to call from several processes at once. */
   migrate(): Promise<void>;
   close(): Promise<void>;
@@ -217,8 +258,6 @@ export interface Store {
   countOrganizations(): Promise<number>;
 
   createApiKey(key: ApiKey, keyHash: string): Promise<void>;
-  /** The organization whose key hashes to `keyHash`, or null. */
-  findOrganizationIdByKeyHash(keyHash: string): Promise<string | null>;
 
   createEndpoint(endpoint: NewEndpoint): Promise<Endpoint>;
   getEndpoint(organizationId: string, id: string): Promise<Endpoint | null>;
@@ -253,10 +292,17 @@ export interface Store {
   /**
    * Leases due deliveries of enabled endpoints in one statement: sets the lease owner and expiry and
    * counts the attempt. A delivery whose lease expired (its dispatcher died) is due again.
+   *
+   * Each endpoint gets at most `min(perEndpointLimit, its adaptive limit)` leases, none while its
+   * circuit is open, and the batch is shared round-robin between organizations first, then between
+   * each organization's endpoints: one organization's backlog cannot fill it.
    */
   claimDueDeliveries(options: ClaimOptions): Promise<ClaimedDelivery[]>;
-  /** Records finished attempts; a record whose lease is no longer held by its owner is dropped. */
-  recordAttempts(records: AttemptRecord[]): Promise<void>;
+  /**
+   * Records finished attempts, and applies `feedback` to the endpoints, in one transaction. A record
+   * whose lease is no longer held by its owner is dropped.
+   */
+  recordAttempts(records: AttemptRecord[], feedback?: EndpointFeedback[]): Promise<void>;
   /** Gives leases back without an attempt (shutdown): due again now, attempt not counted. */
   releaseLeases(leaseOwner: string, deliveryIds: string[], now: number): Promise<void>;
   /** When the next pending delivery becomes due (or a lease expires), or null if none is pending. */
@@ -272,4 +318,106 @@ export interface Store {
    * and portal links with one key, and a restart keeps them valid.
    */
   getOrCreateServerSecret(name: string, candidate: string, now: number): Promise<string>;
+}
+
+// Tenancy: organizations as the operator API sees them, scoped API keys, server-side dashboard
+// sessions and single-use portal links. The policy around them lives in `src/tenancy/`.
+
+/** `operator` keys belong to the platform; the others to one organization (see `tenancy/scopes.ts`). */
+export type ApiKeyScope = 'operator' | 'admin' | 'publish' | 'read';
+
+/** An organization with the platform's own id for it (`uid`) and free-form metadata. */
+export interface OrganizationProfile extends Organization {
+  /** Unique when set; null for organizations made before uids existed, or without one. */
+  uid: string | null;
+  metadata: Record<string, unknown>;
+}
+
+export interface OrganizationPatch {
+  name?: string;
+  uid?: string | null;
+  metadata?: Record<string, unknown>;
+}
+
+export interface OrganizationFilter {
+  uid?: string;
+  cursor?: string;
+  limit: number;
+}
+
+export type OrganizationWrite =
+  | { ok: true; organization: OrganizationProfile }
+  | { ok: false; reason: 'not_found' | 'uid_taken' };
+
+/** An API key as listed: never the key itself, only its prefix. */
+export interface ApiKeyDetails {
+  id: string;
+  organizationId: string | null;
+  prefix: string;
+  scope: ApiKeyScope;
+  name: string;
+  createdAt: number;
+  expiresAt: number | null;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+/** What a dashboard session may do: the scope of the key it was started with, or `portal`. */
+export type SessionScope = 'admin' | 'publish' | 'read' | 'portal';
+
+export interface DashboardSession {
+  id: string;
+  organizationId: string;
+  signedInWith: 'api_key' | 'portal_link';
+  scope: SessionScope;
+  /** The key that started it; revoking the key ends the session. */
+  apiKeyId: string | null;
+  /** The portal link that started it. */
+  portalLinkId: string | null;
+  createdAt: number;
+  expiresAt: number;
+  /** Set by sign-out, "sign out everywhere", or revoking its key. */
+  endedAt: number | null;
+}
+
+export interface PortalLinkUse {
+  /** The link's own id, carried in its token. */
+  linkId: string;
+  organizationId: string;
+  usedAt: number;
+  /** When the link would have expired anyway. */
+  expiresAt: number;
+}
+
+export interface TenancyStore {
+  /** Creates an organization with its uid and metadata; refuses a uid another organization has. */
+  createOrganizationProfile(org: OrganizationProfile): Promise<OrganizationWrite>;
+  getOrganizationProfile(id: string): Promise<OrganizationProfile | null>;
+  findOrganizationByUid(uid: string): Promise<OrganizationProfile | null>;
+  /** Oldest first (ids sort by creation), so a platform can page through every organization. */
+  listOrganizationProfiles(filter: OrganizationFilter): Promise<Page<OrganizationProfile>>;
+  updateOrganizationProfile(id: string, patch: OrganizationPatch): Promise<OrganizationWrite>;
+  /** Removes the organization with its endpoints, events, deliveries, keys and sessions, in one transaction. */
+  deleteOrganization(id: string): Promise<boolean>;
+
+  /** The key whose hash is `keyHash`, revoked or expired ones included, so the caller can say which. */
+  findApiKeyByHash(keyHash: string): Promise<ApiKeyDetails | null>;
+  /** Keys not revoked, newest first: an organization's, or the operator keys for null. */
+  listApiKeys(organizationId: string | null): Promise<ApiKeyDetails[]>;
+  /** Revokes the key and ends the dashboard sessions started with it. False when unknown or already revoked. */
+  revokeApiKey(organizationId: string | null, id: string, now: number): Promise<boolean>;
+  markApiKeyUsed(id: string, now: number): Promise<void>;
+
+  createSession(session: DashboardSession): Promise<void>;
+  /**
+   * Marks the portal link used and starts its session, in one transaction. False, and nothing
+   * written, when the link was used before: a portal link opens one session only.
+   */
+  redeemPortalLink(use: PortalLinkUse, session: DashboardSession): Promise<boolean>;
+  portalLinkUsed(linkId: string): Promise<boolean>;
+  getSession(id: string): Promise<DashboardSession | null>;
+  /** False when unknown or already ended. */
+  endSession(id: string, now: number): Promise<boolean>;
+  /** Ends every live session of the organization; returns how many. */
+  endOrganizationSessions(organizationId: string, now: number): Promise<number>;
 }

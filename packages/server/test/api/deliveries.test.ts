@@ -38,6 +38,8 @@ describe('deliveries API', () => {
         error_kind: 'http_status',
         error_message: 'HTTP 500',
         response_body: 'nope',
+        response_body_truncated: false,
+        response_body_sanitized: false,
         request_headers: { 'x-webhook-id': event.id, 'x-webhook-attempt': '1' },
         succeeded: false,
         final: true,
@@ -109,6 +111,21 @@ describe('deliveries API', () => {
     }
     assert.equal(seen.size, 5);
     assert.equal(pages, 3);
+  });
+
+  it('lists the deliveries created since a time (inclusive) and until a time (exclusive)', async () => {
+    await createEndpoint();
+    const created: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      created.push((await publish({ payload: userNewPayload({ user_id: `u${i}` }) })).deliveries[0].id);
+      api.clock.advance(60_000);
+    }
+    const response = await api.request('GET', '/v1/deliveries?since=2026-01-01T00:01:00Z&until=2026-01-01T00:03:00Z');
+    assert.equal(response.statusCode, 200, response.body);
+    assert.deepEqual(response.json().data.map((d: { id: string }) => d.id), [created[2], created[1]]);
+    const bad = await api.request('GET', '/v1/deliveries?until=yesterday');
+    assert.equal(bad.statusCode, 400);
+    assert.equal(bad.json().error.field, 'until');
   });
 
   it('answers 404 for an unknown delivery', async () => {

@@ -1,3 +1,4 @@
+import { issueApiKey } from '../../src/bootstrap.js';
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { pino } from 'pino';
@@ -23,11 +24,20 @@ describe('operations routes', () => {
     assert.deepEqual(response.json(), { status: 'unavailable' });
   });
 
+  it("refuses metrics without the operator key: an organization's key or none at all", async () => {
+    for (const headers of [{}, api.org.headers]) {
+      const response = await api.app.inject({ method: 'GET', url: '/metrics', headers });
+      assert.equal(response.statusCode, 401);
+      assert.equal(response.json().error.field, 'authorization');
+    }
+  });
+
   it('serves Prometheus metrics with the accepted events and the queue depth', async () => {
     await api.request('POST', '/v1/endpoints', endpointBody({ events: ['*'] }));
     await api.request('POST', '/v1/events', publishBody());
     await api.request('POST', '/v1/events', publishBody());
-    const response = await api.app.inject({ method: 'GET', url: '/metrics' });
+    const { apiKey } = await issueApiKey(api.store, api.clock, { organizationId: null });
+    const response = await api.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${apiKey}` } });
     assert.equal(response.statusCode, 200);
     assert.match(String(response.headers['content-type']), /^text\/plain; version=0\.0\.4/);
     const lines = response.body.split('\n');
@@ -49,12 +59,16 @@ describe('operations routes', () => {
       .flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`))
       .sort();
     assert.deepEqual(routes, [
+      'DELETE /v1/api-keys/{id}',
       'DELETE /v1/endpoints/{id}',
       'DELETE /v1/endpoints/{id}/secret/previous',
+      'DELETE /v1/organizations/{org}',
       'DELETE /v1/session',
+      'DELETE /v1/sessions',
       'GET /healthz',
       'GET /metrics',
       'GET /portal',
+      'GET /v1/api-keys',
       'GET /v1/deliveries',
       'GET /v1/deliveries/{id}',
       'GET /v1/endpoint-stats',
@@ -64,18 +78,25 @@ describe('operations routes', () => {
       'GET /v1/event-types',
       'GET /v1/events',
       'GET /v1/events/{id}',
+      'GET /v1/organizations',
+      'GET /v1/organizations/{org}',
       'GET /v1/session',
       'PATCH /v1/endpoints/{id}',
+      'PATCH /v1/organizations/{org}',
+      'POST /v1/api-keys',
       'POST /v1/deliveries/{id}/resend',
       'POST /v1/endpoints',
       'POST /v1/endpoints/validate',
       'POST /v1/endpoints/{id}/secret/rotate',
       'POST /v1/endpoints/{id}/test',
       'POST /v1/events',
+      'POST /v1/organizations',
       'POST /v1/portal-links',
       'POST /v1/session',
     ]);
     assert.ok(document.components.securitySchemes.apiKey);
+    // The /v1/organizations/{org}/… copies are described once, not listed twice.
+    assert.match(document.info.description, /\/v1\/organizations\/\{org\}\/…/);
   });
 
   it('lists the event catalog at /v1/event-types', async () => {

@@ -8,12 +8,14 @@ describe('herald serve', () => {
   const dir = makeTempDir('herald-cli-');
   after(() => dir.remove());
 
-  it('prints the dashboard URL and an API key on an empty database, and no key on restart', async () => {
+  it('prints the dashboard URL and an API key on an empty database, and on restart no key but the organization id to ask for one', async () => {
     const db = join(dir.path, 'first-run.db');
     const first = await startHeraldProcess(['--db', db]);
+    let orgId: string;
     try {
       assert.match(first.output(), /Dashboard:\s+http:\/\/127\.0\.0\.1:\d+\//);
       assert.match(first.apiKey ?? '', /^hk_[A-Za-z0-9_-]{43}$/);
+      orgId = /Organization: (\S+)/.exec(first.output())![1]!;
       const listed = await api(first.url, first.apiKey!, 'GET', '/v1/endpoints');
       assert.equal(listed.status, 200);
     } finally {
@@ -22,6 +24,8 @@ describe('herald serve', () => {
     const second = await startHeraldProcess(['--db', db]);
     try {
       assert.equal(second.apiKey, null);
+      assert.ok(second.output().includes(`Organization: ${orgId} (Default organization)`), second.output());
+      assert.ok(second.output().includes(`herald keys create --org ${orgId}\``), second.output());
       assert.equal((await api(second.url, first.apiKey!, 'GET', '/v1/endpoints')).status, 200);
     } finally {
       await second.stop();
@@ -83,6 +87,34 @@ describe('herald orgs and keys', () => {
       const made = await api<{ id: string }>(herald.url, firstKey, 'POST', '/v1/endpoints', { url: 'https://example.com/hook', events: ['*'] });
       assert.equal(made.status, 201);
       assert.equal((await api(herald.url, secondKey, 'GET', `/v1/endpoints/${made.body.id}`)).status, 200);
+    } finally {
+      await herald.stop();
+    }
+  });
+
+  it('lists every organization oldest first with its id, name, uid and creation time, and serve points to the list', async () => {
+    const db = join(dir.path, 'list.db');
+    const empty = await runHerald(['orgs', 'list', '--db', db]);
+    assert.equal(empty.code, 0, empty.stderr);
+    assert.match(empty.stdout, /^no organizations yet/);
+    const ids: string[] = [];
+    for (const name of ['Globex', 'Initech Corp']) {
+      const created = await runHerald(['orgs', 'create', name, '--db', db]);
+      assert.equal(created.code, 0, created.stderr);
+      ids.push(/organization: (\S+)/.exec(created.stdout)![1]!);
+    }
+    const listed = await runHerald(['orgs', 'list', '--db', db]);
+    assert.equal(listed.code, 0, listed.stderr);
+    const [header, ...rows] = listed.stdout.trimEnd().split('\n').map((line) => line.split(/\s{2,}/));
+    assert.deepEqual(header, ['id', 'name', 'uid', 'created']);
+    assert.deepEqual(rows.map((row) => row.slice(0, 3)), [[ids[0], 'Globex', '-'], [ids[1], 'Initech Corp', '-']]);
+    const createdAt = rows.map((row) => row[3]!);
+    for (const time of createdAt) assert.match(time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    assert.ok(createdAt[0]! <= createdAt[1]!, `created ${createdAt.join(', ')}`);
+
+    const herald = await startHeraldProcess(['--db', db]);
+    try {
+      assert.ok(herald.output().includes(`Organizations: 2, the first ${ids[0]} (Globex); \`herald orgs list\``), herald.output());
     } finally {
       await herald.stop();
     }

@@ -165,6 +165,8 @@ export async function finishDueDeliveries(store: Store, clock: Clock, statusCode
         errorKind: ok ? null : 'http_status',
         errorMessage: ok ? null : `HTTP ${statusCode}`,
         responseBody: ok ? 'ok' : 'nope',
+        responseBodyTruncated: false,
+        responseBodySanitized: false,
         requestHeaders: { 'x-webhook-id': c.eventId, 'x-webhook-attempt': String(c.attempt) },
         succeeded: ok,
         final: true,

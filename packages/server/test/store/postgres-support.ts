@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { TestContext } from 'node:test';
 import pg from 'pg';
+import { probePostgres } from '../../../../test-support/postgres-probe.js';
 import { requireOrSkip } from '../../../../test-support/skip.js';
 import { openPostgresStore, type PostgresStoreOptions } from '../../src/store/postgres/postgres-store.js';
 import type { Store } from '../../src/store/store.js';
@@ -13,20 +14,11 @@ export const POSTGRES_URL = process.env.HERALD_TEST_DATABASE_URL ?? 'postgres://
 
 let availability: Promise<string | null> | undefined;
 
-/** Null when PostgreSQL answers; otherwise why not, for `requireOrSkip`. Asked once per process. */
+/** Null when PostgreSQL answers; otherwise why not, for `requireOrSkip`. Asked once per process, patiently. */
 export function postgresUnavailable(): Promise<string | null> {
-  availability ??= (async () => {
-    const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
-    try {
-      await client.connect();
-      await client.query('SELECT 1');
-      return null;
-    } catch (error) {
-      return `PostgreSQL unreachable at ${POSTGRES_URL} (${(error as Error).message}); start it or set HERALD_TEST_DATABASE_URL`;
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-  })();
+  availability ??= probePostgres(POSTGRES_URL).then((why) =>
+    why === null ? null : `PostgreSQL unreachable at ${POSTGRES_URL} (${why}); start it or set HERALD_TEST_DATABASE_URL`,
+  );
   return availability;
 }
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { uuidv7 } from '../../src/ids.js';
-import type { AttemptRecord, ClaimedDelivery, NewEndpoint, NewEvent, Store } from '../../src/store/store.js';
+import { describeTenancyContract } from './store-contract-tenancy.js';
+import type { AttemptRecord, ClaimedDelivery, EndpointFeedback, NewEndpoint, NewEvent, Store } from '../../src/store/store.js';
 
 /**
  * The behaviour every Store must show. `store.contract.test.ts` runs it once per implementation;
@@ -49,8 +50,8 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
     describe('organizations and API keys', () => {
       it('finds the organization of an API key by its hash only', async () => {
         await store.createApiKey({ id: uuidv7(), organizationId: org, prefix: 'hk_abc', createdAt: T0 }, 'hash-1');
-        assert.equal(await store.findOrganizationIdByKeyHash('hash-1'), org);
-        assert.equal(await store.findOrganizationIdByKeyHash('hash-2'), null);
+        assert.equal((await store.findApiKeyByHash('hash-1'))?.organizationId, org);
+        assert.equal(await store.findApiKeyByHash('hash-2'), null);
         assert.equal(await store.countOrganizations(), 1);
         assert.equal((await store.getOrganization(org))?.name, 'Acme');
       });
@@ -235,6 +236,19 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
         assert.equal((await store.listDeliveriesForEvent(org, e1.event.id)).length, 2);
         assert.equal((await store.listDeliveries({ organizationId: await createOrg(store), limit: 10 })).items.length, 0);
       });
+
+      it('pages deliveries within a time window: since inclusive, until exclusive', async () => {
+        await endpoint();
+        const ids: string[] = [];
+        for (let i = 0; i < 5; i++) ids.push((await publish({ createdAt: T0 + i * 1000 })).deliveries[0]!.id);
+        const windowed = await store.listDeliveries({ organizationId: org, limit: 10, since: T0 + 1000, until: T0 + 3000 });
+        assert.deepEqual(windowed.items.map((d) => d.id), [ids[2], ids[1]]);
+        const before = await store.listDeliveries({ organizationId: org, limit: 2, until: T0 + 4000 });
+        assert.deepEqual(before.items.map((d) => d.id), [ids[3], ids[2]]);
+        const older = await store.listDeliveries({ organizationId: org, limit: 2, until: T0 + 4000, cursor: before.nextCursor! });
+        assert.deepEqual(older.items.map((d) => d.id), [ids[1], ids[0]]);
+        assert.equal(older.nextCursor, null);
+      });
     });
 
     describe('claiming and leases', () => {
@@ -255,6 +269,8 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
           payloadJson: '{"organization_id":"o"}',
           attempt: 1,
           leaseExpiresAt: T0 + 30_000,
+          endpointConcurrencyLimit: 4,
+          endpointUnanswered: 0,
         } satisfies ClaimedDelivery);
       });
 
@@ -296,9 +312,8 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
       });
 
       it('never leases one delivery to two concurrent claims', async () => {
-        await endpoint();
-        await endpoint();
-        for (let i = 0; i < 10; i++) await publish();
+        for (let i = 0; i < 5; i++) await endpoint();
+        for (let i = 0; i < 4; i++) await publish();
         const rounds = await Promise.all(['a', 'b', 'c', 'd'].map((owner) => claim(T0, { owner, limit: 3 })));
         const claimed = rounds.flat().map((c) => c.deliveryId);
         for (let more = await claim(T0, { owner: 'e' }); more.length > 0; more = await claim(T0, { owner: 'e' })) {
@@ -319,9 +334,9 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
 
       it('respects the batch limit', async () => {
         await endpoint();
-        for (let i = 0; i < 5; i++) await publish();
+        for (let i = 0; i < 4; i++) await publish();
         assert.equal((await claim(T0, { limit: 2 })).length, 2);
-        assert.equal((await claim(T0, { limit: 10 })).length, 3);
+        assert.equal((await claim(T0, { limit: 10 })).length, 2);
       });
 
       it('reports when the next delivery is due', async () => {
@@ -341,6 +356,78 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
         await publish({ type: 'user.deleted', createdAt: T0 + 500 });
         await store.updateEndpoint(org, disabled.id, { enabled: false }, T0);
         assert.equal(await store.nextDueAt(), T0 + 500);
+      });
+    });
+
+    describe('adaptive endpoint concurrency and circuits', () => {
+      const feedback = (endpointId: string, kind: EndpointFeedback['kind'], count: number, now = T0): EndpointFeedback => ({
+        endpointId, kind, count, afterAnswer: false, maxConcurrency: 8, openAfter: 3, cooldownMs: 10_000, now,
+      });
+      const leasedNow = async (now: number, owner: string) => (await claim(now, { owner, perEndpointLimit: 8 })).length;
+
+      it('starts a new endpoint at 4 leases and grows it by one per answered attempt, up to the maximum', async () => {
+        const target = await endpoint();
+        for (let i = 0; i < 20; i++) await publish();
+        const [first] = await claim(T0, { owner: 'a', perEndpointLimit: 8, limit: 1 });
+        assert.equal(first?.endpointConcurrencyLimit, 4);
+        assert.equal(await leasedNow(T0, 'a'), 3);
+        await store.recordAttempts([], [feedback(target.id, 'answered', 2)]);
+        assert.equal(await leasedNow(T0, 'b'), 2);
+        await store.recordAttempts([], [feedback(target.id, 'answered', 50)]);
+        assert.equal(await leasedNow(T0, 'c'), 2);
+      });
+
+      it('drops an endpoint that stops answering to one lease, and opens its circuit after a streak', async () => {
+        const hanging = await endpoint({ events: ['user.new'] });
+        const healthy = await endpoint({ events: ['user.deleted'] });
+        for (let i = 0; i < 10; i++) await publish({ type: 'user.new' });
+        for (let i = 0; i < 10; i++) await publish({ type: 'user.deleted' });
+        await store.recordAttempts([], [feedback(hanging.id, 'unanswered', 2)]);
+        const limited = await claim(T0, { owner: 'a', perEndpointLimit: 8 });
+        assert.equal(limited.filter((c) => c.endpointId === hanging.id).length, 1);
+        assert.equal(limited.find((c) => c.endpointId === hanging.id)?.endpointUnanswered, 2);
+        assert.equal(limited.filter((c) => c.endpointId === healthy.id).length, 4);
+
+        // The third in a row opens the circuit for a minute, longer than the 30 s leases above.
+        await store.recordAttempts([], [{ ...feedback(hanging.id, 'unanswered', 1, T0 + 1000), cooldownMs: 60_000 }]);
+        const whileOpen = await claim(T0 + 31_000, { owner: 'b', perEndpointLimit: 8 });
+        assert.equal(whileOpen.filter((c) => c.endpointId === hanging.id).length, 0, 'no attempts while the circuit is open');
+        assert.equal(whileOpen.filter((c) => c.endpointId === healthy.id).length, 4);
+        const probe = await claim(T0 + 61_000, { owner: 'c', perEndpointLimit: 8 });
+        assert.equal(probe.filter((c) => c.endpointId === hanging.id).length, 1, 'one probe once the cool-down is over');
+      });
+
+      it('closes the circuit and clears the streak when the endpoint answers again', async () => {
+        const target = await endpoint();
+        for (let i = 0; i < 10; i++) await publish();
+        await store.recordAttempts([], [feedback(target.id, 'unanswered', 3)]);
+        assert.deepEqual(await claim(T0 + 1, { owner: 'a', perEndpointLimit: 8 }), []);
+        await store.recordAttempts([], [feedback(target.id, 'answered', 1, T0 + 2)]);
+        const claimed = await claim(T0 + 2, { owner: 'a', perEndpointLimit: 8 });
+        assert.equal(claimed.length, 2);
+        assert.equal(claimed[0]?.endpointUnanswered, 0);
+      });
+
+      it('restarts the streak when the unanswered run follows an answer', async () => {
+        const target = await endpoint();
+        for (let i = 0; i < 10; i++) await publish();
+        await store.recordAttempts([], [feedback(target.id, 'unanswered', 2)]);
+        await store.recordAttempts([], [{ ...feedback(target.id, 'unanswered', 1), afterAnswer: true }]);
+        const [claimed] = await claim(T0 + 1, { owner: 'a', perEndpointLimit: 8 });
+        assert.equal(claimed?.endpointUnanswered, 1, 'the circuit stays closed: the streak is 1, not 3');
+      });
+
+      it('shares a batch between organizations before sharing it between endpoints', async () => {
+        const busy = org;
+        for (let i = 0; i < 6; i++) await endpoint({ events: ['user.new'] });
+        for (let i = 0; i < 20; i++) await publish({ type: 'user.new', createdAt: T0 - 1000 + i });
+        const quiet = await createOrg(store);
+        await store.createEndpoint(newEndpoint(quiet, {}));
+        await store.publishEvents([newEvent(quiet, { createdAt: T0 })]);
+        const claimed = await claim(T0, { owner: 'a', limit: 4 });
+        assert.equal(claimed.length, 4);
+        assert.equal(claimed.filter((c) => c.organizationId === quiet).length, 1);
+        assert.equal(claimed.filter((c) => c.organizationId === busy).length, 3);
       });
     });
 
@@ -374,6 +461,20 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
         assert.equal(delivery?.status, 'failed');
         assert.equal(delivery?.lastError, 'timed out');
         assert.deepEqual((await store.listAttempts(first!.deliveryId)).map((a) => [a.number, a.final]), [[1, false], [2, true]]);
+      });
+
+      it('keeps the response body flags of an attempt', async () => {
+        await endpoint();
+        await publish();
+        const [claimed] = await claim(T0);
+        await store.recordAttempts([
+          record(claimed!, 'worker-a', { succeeded: true, statusCode: 200, responseBody: 'ok\\u0000', responseBodyTruncated: true, responseBodySanitized: true }, null),
+        ]);
+        const [attempt] = await store.listAttempts(claimed!.deliveryId);
+        assert.deepEqual(
+          [attempt?.responseBody, attempt?.responseBodyTruncated, attempt?.responseBodySanitized],
+          ['ok\\u0000', true, true],
+        );
       });
 
       it('drops a record from a dispatcher that lost its lease', async () => {
@@ -426,6 +527,8 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
         assert.equal(await store.resendDelivery(await createOrg(store), claimed!.deliveryId, uuidv7(), T0), null);
       });
     });
+
+    describeTenancyContract(() => ({ store, org }), T0);
 
     describe('server secrets', () => {
       it('keeps the first stored value of a server secret, even when callers race', async () => {
@@ -514,6 +617,8 @@ function record(
       errorKind: null,
       errorMessage: null,
       responseBody: 'ok',
+      responseBodyTruncated: false,
+      responseBodySanitized: false,
       requestHeaders: { 'x-webhook-attempt': String(claimed.attempt) },
       succeeded: false,
       final: nextAttemptAt === null,

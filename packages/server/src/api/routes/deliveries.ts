@@ -11,6 +11,8 @@ interface DeliveryQuery {
   event_id?: string;
   event_type?: string;
   status?: DeliveryStatus;
+  since?: string;
+  until?: string;
   cursor?: string;
   limit: number;
 }
@@ -36,13 +38,15 @@ export function deliveryRoutes(app: FastifyInstance, { store, clock }: RouteDeps
           event_id: resourceId,
           event_type: eventTypeName,
           status: { type: 'string', enum: ['pending', 'succeeded', 'failed'] },
+          since: { type: 'string', format: 'date-time', description: 'Created at or after this time.' },
+          until: { type: 'string', format: 'date-time', description: 'Created before this time.' },
           ...pageQuery,
         },
       },
       response: { 200: pageOf(deliveryResource), ...errorResponses },
     },
   }, async (request) => {
-    const { endpoint_id, event_id, event_type, status, cursor, limit } = request.query;
+    const { endpoint_id, event_id, event_type, status, since, until, cursor, limit } = request.query;
     const page = await store.listDeliveries({
       organizationId: request.organizationId,
       limit,
@@ -50,6 +54,8 @@ export function deliveryRoutes(app: FastifyInstance, { store, clock }: RouteDeps
       ...(event_id !== undefined ? { eventId: event_id } : {}),
       ...(event_type !== undefined ? { eventType: event_type } : {}),
       ...(status !== undefined ? { status } : {}),
+      ...(since !== undefined ? { since: Date.parse(since) } : {}),
+      ...(until !== undefined ? { until: Date.parse(until) } : {}),
       ...(cursor !== undefined ? { cursor } : {}),
     });
     return { data: page.items.map(deliveryJson), next_cursor: page.nextCursor };

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { NotFoundError, ValidationError } from '../../errors.js';
 import type { RouteDeps } from '../app.js';
 import { errorResponses, eventResource, eventTypeName, eventWithDeliveries, idParams, pageOf, pageQuery, publishResponse } from '../schemas.js';
-import { deliveryJson, eventJson, publishJson } from '../serialize.js';
+import { deliveryJson, eventJsonText, eventPageJsonText, publishJson } from '../serialize.js';
 
 interface PublishBody {
   event: string;
@@ -20,6 +20,9 @@ interface EventQuery {
 
 const idempotencyKey = { type: 'string', minLength: 1, maxLength: 255 } as const;
 const tags = ['events'];
+// Event answers are written as text, their payload spliced in as stored (see `eventJsonText`); the
+// response schemas still describe them in /openapi.json.
+const JSON_TEXT = 'application/json; charset=utf-8';
 
 export function eventRoutes(app: FastifyInstance, { store, publisher }: RouteDeps): void {
   app.post<{ Body: PublishBody; Headers: { 'idempotency-key'?: string } }>('/events', {
@@ -72,7 +75,7 @@ export function eventRoutes(app: FastifyInstance, { store, publisher }: RouteDep
       },
       response: { 200: pageOf(eventResource), ...errorResponses },
     },
-  }, async (request) => {
+  }, async (request, reply) => {
     const { event_type, since, until, cursor, limit } = request.query;
     const page = await store.listEvents({
       organizationId: request.organizationId,
@@ -82,7 +85,7 @@ export function eventRoutes(app: FastifyInstance, { store, publisher }: RouteDep
       ...(until !== undefined ? { until: Date.parse(until) } : {}),
       ...(cursor !== undefined ? { cursor } : {}),
     });
-    return { data: page.items.map(eventJson), next_cursor: page.nextCursor };
+    return reply.type(JSON_TEXT).send(eventPageJsonText(page));
   });
 
   app.get<{ Params: { id: string } }>('/events/:id', {
@@ -92,10 +95,10 @@ export function eventRoutes(app: FastifyInstance, { store, publisher }: RouteDep
       params: idParams,
       response: { 200: eventWithDeliveries, ...errorResponses },
     },
-  }, async (request) => {
+  }, async (request, reply) => {
     const event = await store.getEvent(request.organizationId, request.params.id);
     if (event === null) throw new NotFoundError(`no event ${request.params.id}`, { field: 'id' });
     const deliveries = await store.listDeliveriesForEvent(request.organizationId, event.id);
-    return { ...eventJson(event), deliveries: deliveries.map(deliveryJson) };
+    return reply.type(JSON_TEXT).send(eventJsonText(event, { deliveries: deliveries.map(deliveryJson) }));
   });
 }

@@ -123,6 +123,51 @@ const MIGRATIONS: readonly string[] = [
     created_at bigint NOT NULL
   );
   `,
+  /* 3 */ `
+  ALTER TABLE attempts ADD COLUMN response_body_truncated boolean NOT NULL DEFAULT false;
+  ALTER TABLE attempts ADD COLUMN response_body_sanitized boolean NOT NULL DEFAULT false;
+  ALTER TABLE endpoints ADD COLUMN concurrency_limit integer NOT NULL DEFAULT 4;
+  ALTER TABLE endpoints ADD COLUMN consecutive_unanswered integer NOT NULL DEFAULT 0;
+  ALTER TABLE endpoints ADD COLUMN circuit_open_until bigint;
+  `,
+  /* 4 */ `
+  -- Tenancy. Organizations get the platform's own id (uid, unique; NULLs allowed for existing ones)
+  -- and metadata, kept as text like payloads so it reads back exactly as written. Operator keys have
+  -- no organization; existing keys become admin keys.
+  ALTER TABLE organizations ADD COLUMN uid text COLLATE "C" UNIQUE;
+  ALTER TABLE organizations ADD COLUMN metadata text NOT NULL DEFAULT '{}';
+
+  ALTER TABLE api_keys ALTER COLUMN organization_id DROP NOT NULL;
+  ALTER TABLE api_keys ADD COLUMN scope text NOT NULL DEFAULT 'admin';
+  ALTER TABLE api_keys ADD COLUMN name text NOT NULL DEFAULT '';
+  ALTER TABLE api_keys ADD COLUMN expires_at bigint;
+  ALTER TABLE api_keys ADD COLUMN last_used_at bigint;
+  ALTER TABLE api_keys ADD COLUMN revoked_at bigint;
+  ALTER TABLE api_keys ADD CONSTRAINT api_keys_operator_has_no_organization
+    CHECK ((scope = 'operator') = (organization_id IS NULL));
+  CREATE INDEX api_keys_by_organization ON api_keys(organization_id, id);
+
+  CREATE TABLE sessions (
+    id text COLLATE "C" PRIMARY KEY,
+    organization_id text COLLATE "C" NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    signed_in_with text NOT NULL,
+    scope text NOT NULL,
+    api_key_id text COLLATE "C",
+    portal_link_id text COLLATE "C",
+    created_at bigint NOT NULL,
+    expires_at bigint NOT NULL,
+    ended_at bigint
+  );
+  CREATE INDEX sessions_by_organization ON sessions(organization_id) WHERE ended_at IS NULL;
+  CREATE INDEX sessions_by_api_key ON sessions(api_key_id) WHERE ended_at IS NULL;
+
+  CREATE TABLE portal_link_uses (
+    link_id text COLLATE "C" PRIMARY KEY,
+    organization_id text COLLATE "C" NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    used_at bigint NOT NULL,
+    expires_at bigint NOT NULL
+  );
+  `,
 ];
 
 /** The newest migration number this build knows. */

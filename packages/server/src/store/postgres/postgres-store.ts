@@ -8,6 +8,7 @@ import type {
   Delivery,
   DeliveryFilter,
   Endpoint,
+  EndpointFeedback,
   EndpointPatch,
   EndpointSecret,
   EndpointStats,
@@ -40,6 +41,7 @@ import { DUE_CHANNEL, DueNotifier } from './due-notifier.js';
 import { migrate } from './migrations.js';
 import { publishInTransaction } from './publish.js';
 import { recordAttempts } from './record.js';
+import { PostgresTenancy } from './tenancy.js';
 import { ENDPOINT_COLUMNS, toAttempt, toEndpoint, type AttemptRow, type EndpointRow } from './rows.js';
 import { inTransaction } from './transaction.js';
 
@@ -66,6 +68,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
 
 export class PostgresStore implements Store {
   private readonly claimer: PostgresClaimer;
+  private readonly tenancy: PostgresTenancy;
   private closing: Promise<void> | null = null;
 
   constructor(
@@ -74,6 +77,7 @@ export class PostgresStore implements Store {
     private readonly notifier: DueNotifier,
   ) {
     this.claimer = new PostgresClaimer(pool);
+    this.tenancy = new PostgresTenancy(pool);
   }
 
   async migrate(): Promise<void> {
@@ -106,20 +110,26 @@ export class PostgresStore implements Store {
   }
 
   async createApiKey(key: ApiKey, keyHash: string): Promise<void> {
-    await this.pool.query(
-      'INSERT INTO api_keys (id, organization_id, prefix, key_hash, created_at) VALUES ($1, $2, $3, $4, $5)',
-      [key.id, key.organizationId, key.prefix, keyHash, key.createdAt],
-    );
+    await this.tenancy.createApiKey(key, keyHash);
   }
 
-  async findOrganizationIdByKeyHash(keyHash: string): Promise<string | null> {
-    const { rows } = await this.pool.query<{ organization_id: string }>({
-      name: 'herald_find_organization_by_key_hash',
-      text: 'SELECT organization_id FROM api_keys WHERE key_hash = $1',
-      values: [keyHash],
-    });
-    return rows[0]?.organization_id ?? null;
-  }
+  // Tenancy (organization profiles, scoped keys, sessions, portal links): postgres/tenancy.ts.
+  createOrganizationProfile: Store['createOrganizationProfile'] = (org) => this.tenancy.createOrganizationProfile(org);
+  getOrganizationProfile: Store['getOrganizationProfile'] = (id) => this.tenancy.getOrganizationProfile(id);
+  findOrganizationByUid: Store['findOrganizationByUid'] = (uid) => this.tenancy.findOrganizationByUid(uid);
+  listOrganizationProfiles: Store['listOrganizationProfiles'] = (filter) => this.tenancy.listOrganizationProfiles(filter);
+  updateOrganizationProfile: Store['updateOrganizationProfile'] = (id, patch) => this.tenancy.updateOrganizationProfile(id, patch);
+  deleteOrganization: Store['deleteOrganization'] = (id) => this.tenancy.deleteOrganization(id);
+  findApiKeyByHash: Store['findApiKeyByHash'] = (keyHash) => this.tenancy.findApiKeyByHash(keyHash);
+  listApiKeys: Store['listApiKeys'] = (organizationId) => this.tenancy.listApiKeys(organizationId);
+  revokeApiKey: Store['revokeApiKey'] = (organizationId, id, now) => this.tenancy.revokeApiKey(organizationId, id, now);
+  markApiKeyUsed: Store['markApiKeyUsed'] = (id, now) => this.tenancy.markApiKeyUsed(id, now);
+  createSession: Store['createSession'] = (session) => this.tenancy.createSession(session);
+  redeemPortalLink: Store['redeemPortalLink'] = (use, session) => this.tenancy.redeemPortalLink(use, session);
+  portalLinkUsed: Store['portalLinkUsed'] = (linkId) => this.tenancy.portalLinkUsed(linkId);
+  getSession: Store['getSession'] = (id) => this.tenancy.getSession(id);
+  endSession: Store['endSession'] = (id, now) => this.tenancy.endSession(id, now);
+  endOrganizationSessions: Store['endOrganizationSessions'] = (organizationId, now) => this.tenancy.endOrganizationSessions(organizationId, now);
 
   async createEndpoint(endpoint: NewEndpoint): Promise<Endpoint> {
     const { rows } = await this.pool.query<EndpointRow>(
@@ -302,6 +312,8 @@ export class PostgresStore implements Store {
     if (filter.eventId !== undefined) where.add('event_id =', filter.eventId);
     if (filter.eventType !== undefined) where.add('event_type =', filter.eventType);
     if (filter.status !== undefined) where.add('status =', filter.status);
+    if (filter.since !== undefined) where.add('created_at >=', filter.since);
+    if (filter.until !== undefined) where.add('created_at <', filter.until);
     if (filter.cursor !== undefined) where.add('id <', filter.cursor);
     const { rows } = await this.pool.query<DeliveryRow>(
       `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE ${where.sql} ORDER BY id DESC LIMIT ${where.next()}`,
@@ -347,8 +359,8 @@ export class PostgresStore implements Store {
     return this.claimer.claim(options);
   }
 
-  async recordAttempts(records: AttemptRecord[]): Promise<void> {
-    await recordAttempts(this.pool, records);
+  async recordAttempts(records: AttemptRecord[], feedback: EndpointFeedback[] = []): Promise<void> {
+    await recordAttempts(this.pool, records, feedback);
   }
 
   async releaseLeases(leaseOwner: string, deliveryIds: string[], now: number): Promise<void> {

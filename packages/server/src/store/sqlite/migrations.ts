@@ -110,6 +110,61 @@ const MIGRATIONS: readonly string[] = [
     created_at INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  /* 3 */ `
+  ALTER TABLE attempts ADD COLUMN response_body_truncated INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE attempts ADD COLUMN response_body_sanitized INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE endpoints ADD COLUMN concurrency_limit INTEGER NOT NULL DEFAULT 4;
+  ALTER TABLE endpoints ADD COLUMN consecutive_unanswered INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE endpoints ADD COLUMN circuit_open_until INTEGER;
+  `,
+  /* 4 */ `
+  -- Tenancy. Organizations get the platform's own id (uid) and metadata. api_keys is rebuilt
+  -- because operator keys have no organization, and SQLite cannot drop a NOT NULL in place
+  -- (nothing references api_keys, so the copy and rename are safe). Existing keys become admin keys.
+  ALTER TABLE organizations ADD COLUMN uid TEXT;
+  ALTER TABLE organizations ADD COLUMN metadata TEXT NOT NULL DEFAULT '{}';
+  CREATE UNIQUE INDEX organizations_by_uid ON organizations(uid);
+
+  CREATE TABLE api_keys_scoped (
+    id TEXT PRIMARY KEY,
+    organization_id TEXT REFERENCES organizations(id) ON DELETE CASCADE,
+    prefix TEXT NOT NULL,
+    key_hash TEXT NOT NULL UNIQUE,
+    scope TEXT NOT NULL DEFAULT 'admin',
+    name TEXT NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER,
+    last_used_at INTEGER,
+    revoked_at INTEGER,
+    CHECK ((scope = 'operator') = (organization_id IS NULL))
+  );
+  INSERT INTO api_keys_scoped (id, organization_id, prefix, key_hash, scope, created_at)
+    SELECT id, organization_id, prefix, key_hash, 'admin', created_at FROM api_keys;
+  DROP TABLE api_keys;
+  ALTER TABLE api_keys_scoped RENAME TO api_keys;
+  CREATE INDEX api_keys_by_organization ON api_keys(organization_id, id);
+
+  CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,
+    organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    signed_in_with TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    api_key_id TEXT,
+    portal_link_id TEXT,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    ended_at INTEGER
+  );
+  CREATE INDEX sessions_by_organization ON sessions(organization_id) WHERE ended_at IS NULL;
+  CREATE INDEX sessions_by_api_key ON sessions(api_key_id) WHERE ended_at IS NULL;
+
+  CREATE TABLE portal_link_uses (
+    link_id TEXT PRIMARY KEY,
+    organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    used_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export function migrate(db: Database): void {

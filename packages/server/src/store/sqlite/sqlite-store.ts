@@ -11,6 +11,7 @@ import type {
   Delivery,
   DeliveryFilter,
   Endpoint,
+  EndpointFeedback,
   EndpointPatch,
   EndpointSecret,
   EndpointStats,
@@ -32,7 +33,6 @@ import {
   toEndpointStats,
   toEvent,
   toOrganization,
-  statusAfterAttempt,
   toSecret,
   type DeliveryRow,
   type EndpointStatsRow,
@@ -42,7 +42,9 @@ import {
 } from '../records.js';
 import { recipients, type Subscriber } from '../subscription.js';
 import { SqliteClaimer } from './claim.js';
+import { SqliteRecorder } from './record.js';
 import { migrate } from './migrations.js';
+import { SqliteTenancy } from './tenancy.js';
 import { toAttempt, toEndpoint, type AttemptRow, type EndpointRow } from './rows.js';
 
 /**
@@ -64,12 +66,16 @@ type Listener = () => void;
 
 export class SqliteStore implements Store {
   private readonly claimer: SqliteClaimer;
+  private readonly recorder: SqliteRecorder;
   private readonly listeners = new Set<Listener>();
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
+  private readonly tenancy: SqliteTenancy;
 
   constructor(private readonly db: Database) {
     migrate(db);
     this.claimer = new SqliteClaimer(db);
+    this.recorder = new SqliteRecorder(db);
+    this.tenancy = new SqliteTenancy(db);
   }
 
   async migrate(): Promise<void> {
@@ -97,21 +103,26 @@ export class SqliteStore implements Store {
   }
 
   async createApiKey(key: ApiKey, keyHash: string): Promise<void> {
-    this.stmt('INSERT INTO api_keys (id, organization_id, prefix, key_hash, created_at) VALUES (?, ?, ?, ?, ?)').run(
-      key.id,
-      key.organizationId,
-      key.prefix,
-      keyHash,
-      key.createdAt,
-    );
+    this.tenancy.createApiKey(key, keyHash);
   }
 
-  async findOrganizationIdByKeyHash(keyHash: string): Promise<string | null> {
-    const row = this.stmt('SELECT organization_id FROM api_keys WHERE key_hash = ?').get(keyHash) as
-      | { organization_id: string }
-      | undefined;
-    return row?.organization_id ?? null;
-  }
+  // Tenancy (organization profiles, scoped keys, sessions, portal links): sqlite/tenancy.ts.
+  createOrganizationProfile: Store['createOrganizationProfile'] = (org) => this.tenancy.createOrganizationProfile(org);
+  getOrganizationProfile: Store['getOrganizationProfile'] = (id) => this.tenancy.getOrganizationProfile(id);
+  findOrganizationByUid: Store['findOrganizationByUid'] = (uid) => this.tenancy.findOrganizationByUid(uid);
+  listOrganizationProfiles: Store['listOrganizationProfiles'] = (filter) => this.tenancy.listOrganizationProfiles(filter);
+  updateOrganizationProfile: Store['updateOrganizationProfile'] = (id, patch) => this.tenancy.updateOrganizationProfile(id, patch);
+  deleteOrganization: Store['deleteOrganization'] = (id) => this.tenancy.deleteOrganization(id);
+  findApiKeyByHash: Store['findApiKeyByHash'] = (keyHash) => this.tenancy.findApiKeyByHash(keyHash);
+  listApiKeys: Store['listApiKeys'] = (organizationId) => this.tenancy.listApiKeys(organizationId);
+  revokeApiKey: Store['revokeApiKey'] = (organizationId, id, now) => this.tenancy.revokeApiKey(organizationId, id, now);
+  markApiKeyUsed: Store['markApiKeyUsed'] = (id, now) => this.tenancy.markApiKeyUsed(id, now);
+  createSession: Store['createSession'] = (session) => this.tenancy.createSession(session);
+  redeemPortalLink: Store['redeemPortalLink'] = (use, session) => this.tenancy.redeemPortalLink(use, session);
+  portalLinkUsed: Store['portalLinkUsed'] = (linkId) => this.tenancy.portalLinkUsed(linkId);
+  getSession: Store['getSession'] = (id) => this.tenancy.getSession(id);
+  endSession: Store['endSession'] = (id, now) => this.tenancy.endSession(id, now);
+  endOrganizationSessions: Store['endOrganizationSessions'] = (organizationId, now) => this.tenancy.endOrganizationSessions(organizationId, now);
 
   async createEndpoint(endpoint: NewEndpoint): Promise<Endpoint> {
     this.db.transaction(() => {
@@ -297,6 +308,8 @@ export class SqliteStore implements Store {
     if (filter.eventId !== undefined) where.push('event_id = ?'), params.push(filter.eventId);
     if (filter.eventType !== undefined) where.push('event_type = ?'), params.push(filter.eventType);
     if (filter.status !== undefined) where.push('status = ?'), params.push(filter.status);
+    if (filter.since !== undefined) where.push('created_at >= ?'), params.push(filter.since);
+    if (filter.until !== undefined) where.push('created_at < ?'), params.push(filter.until);
     if (filter.cursor !== undefined) where.push('id < ?'), params.push(filter.cursor);
     const rows = this.stmt(`SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`)
       .all(...params, filter.limit + 1) as DeliveryRow[];
@@ -337,50 +350,8 @@ export class SqliteStore implements Store {
     return this.claimer.claim(options);
   }
 
-  async recordAttempts(records: AttemptRecord[]): Promise<void> {
-    if (records.length === 0) return;
-    const finish = this.stmt(
-      `UPDATE deliveries
-       SET status = ?, next_attempt_at = ?, lease_owner = NULL, lease_expires_at = NULL,
-           last_status_code = ?, last_error = ?, last_attempt_at = ?, updated_at = ?
-       WHERE id = ? AND lease_owner = ? AND attempt_count = ?`,
-    );
-    const insertAttempt = this.stmt(
-      `INSERT INTO attempts (id, delivery_id, number, started_at, duration_ms, status_code, error_kind,
-         error_message, response_body, request_headers, succeeded, final)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    this.db.transaction(() => {
-      for (const { deliveryId, leaseOwner, attempt, nextAttemptAt, recordedAt } of records) {
-        const status = statusAfterAttempt(attempt.succeeded, nextAttemptAt);
-        const changed = finish.run(
-          status,
-          status === 'pending' ? nextAttemptAt : null,
-          attempt.statusCode,
-          attempt.errorMessage,
-          attempt.startedAt,
-          recordedAt,
-          deliveryId,
-          leaseOwner,
-          attempt.number,
-        ).changes;
-        if (changed === 0) continue;
-        insertAttempt.run(
-          uuidv7(attempt.startedAt),
-          deliveryId,
-          attempt.number,
-          attempt.startedAt,
-          Math.round(attempt.durationMs),
-          attempt.statusCode,
-          attempt.errorKind,
-          attempt.errorMessage,
-          attempt.responseBody,
-          JSON.stringify(attempt.requestHeaders),
-          attempt.succeeded ? 1 : 0,
-          attempt.final ? 1 : 0,
-        );
-      }
-    }).immediate();
+  async recordAttempts(records: AttemptRecord[], feedback: EndpointFeedback[] = []): Promise<void> {
+    this.recorder.record(records, feedback);
   }
 
   async releaseLeases(leaseOwner: string, deliveryIds: string[], now: number): Promise<void> {
