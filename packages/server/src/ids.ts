@@ -1,4 +1,18 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
+
+// Random bytes drawn 4 KiB at a time: one system call per 256 ids instead of two per id, which
+// showed as 5 % of the publish-and-deliver profile.
+const pool = Buffer.allocUnsafe(4096);
+let poolOffset = pool.length;
+
+function randomBytes(size: number): Buffer {
+  if (poolOffset + size > pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  poolOffset += size;
+  return pool.subarray(poolOffset - size, poolOffset);
+}
 
 let lastMs = 0;
 let sequence = 0;
@@ -35,4 +49,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export function isUuid(value: string): boolean {
   return UUID.test(value);
+}
+
+/**
+ * The smallest UUID v7 string of millisecond `ms`: every id made at `ms` or later sorts at or above it,
+ * every earlier one below, so `id < uuidv7Floor(t)` selects ids made before `t` on an id index.
+ */
+export function uuidv7Floor(ms: number): string {
+  const hex = Math.max(0, Math.floor(ms)).toString(16).padStart(12, '0');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-0000-0000-000000000000`;
 }

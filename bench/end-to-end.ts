@@ -1,0 +1,170 @@
+/**
+ * Publishing and delivering at once: a closed-loop publish load (`bench/load.ts`, 50 connections)
+ * for a few seconds against Herald and, interleaved in the same run (baseline, Herald, baseline,
+ * Herald), against the one-file pipeline of `bench/pipeline-baseline.ts`. Each event goes to one
+ * endpoint. The end-to-end rate is accepted events divided by the time from the start of the load
+ * to the last delivery's arrival; "keeping pace" is the share delivered when the load ends.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { startDispatchProcess, startHeraldProcess, type HeraldChild } from '../test-support/herald-process.js';
+import { makeTempDir } from '../test-support/temp-dir.js';
+import { Pool } from 'undici';
+import { createEndpoints, freshPostgresSchema, waitForRequests, type ReceiverHandle } from './support.js';
+
+export interface EndToEndRow {
+  target: 'baseline' | 'herald (sqlite)' | 'herald (postgres)';
+  round: number;
+  accepted: number;
+  endToEndPerSec: number;
+  /** Share of accepted events delivered when the load ended. */
+  deliveredAtLoadEnd: number;
+  publishP50Ms: number;
+  publishP99Ms: number;
+  publishMaxMs: number;
+}
+
+export interface EndToEndOptions {
+  receiver: ReceiverHandle;
+  seconds: number;
+  connections: number;
+  rounds: number;
+  /** A PostgreSQL server URL: adds Herald on PostgreSQL (1 API + 1 dispatcher process) to each round. */
+  postgres?: string;
+}
+
+interface LoadResult {
+  accepted: number;
+  startedAt: number;
+  endedAt: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+export async function benchEndToEnd(options: EndToEndOptions): Promise<EndToEndRow[]> {
+  const rows: EndToEndRow[] = [];
+  for (let round = 1; round <= options.rounds; round++) {
+    rows.push(await measure('baseline', round, options, startBaseline));
+    rows.push(await measure('herald (sqlite)', round, options, startHeraldSqlite));
+    if (options.postgres) rows.push(await measure('herald (postgres)', round, options, (_dir, receiver) => startHeraldPostgres(options.postgres!, receiver)));
+  }
+  return rows;
+}
+
+interface Target {
+  url: string;
+  apiKey: string;
+  stop(): Promise<void>;
+}
+
+async function measure(
+  target: EndToEndRow['target'],
+  round: number,
+  options: EndToEndOptions,
+  start: (dir: string, receiver: ReceiverHandle) => Promise<Target>,
+): Promise<EndToEndRow> {
+  const dir = makeTempDir('herald-bench-e2e-');
+  const running = await start(dir.path, options.receiver);
+  try {
+    await options.receiver.reset();
+    const load = await runLoad(running.url, running.apiKey, options.seconds, options.connections);
+    const atLoadEnd = await options.receiver.stats();
+    const done = await waitForRequests(options.receiver, load.accepted, 120_000);
+    if (done.requests < load.accepted) throw new Error(`${target}: only ${done.requests} of ${load.accepted} events were delivered`);
+    return {
+      target,
+      round,
+      accepted: load.accepted,
+      endToEndPerSec: load.accepted / ((done.lastAt - load.startedAt) / 1000),
+      deliveredAtLoadEnd: atLoadEnd.requests / load.accepted,
+      publishP50Ms: load.p50Ms,
+      publishP99Ms: load.p99Ms,
+      publishMaxMs: load.maxMs,
+    };
+  } finally {
+    await running.stop();
+    dir.remove();
+  }
+}
+
+function runLoad(url: string, apiKey: string, seconds: number, connections: number): Promise<LoadResult> {
+  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./load.ts', import.meta.url).pathname, url, apiKey, String(seconds), String(connections)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+  return new Promise((resolve, reject) =>
+    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`the load generator exited with ${code}`)))),
+  );
+}
+
+async function startBaseline(dir: string, receiver: ReceiverHandle): Promise<Target> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', new URL('./pipeline-baseline.ts', import.meta.url).pathname, join(dir, 'baseline.db'), receiver.url],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      const match = /listening (\d+)/.exec(chunk.toString('utf8'));
+      if (match) resolve(Number(match[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`the baseline pipeline exited with ${code}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    apiKey: 'none',
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    },
+  };
+}
+
+async function startHeraldSqlite(dir: string, receiver: ReceiverHandle): Promise<Target> {
+  const herald = await startHeraldProcess(['--db', join(dir, 'bench.db'), '--allow-private-networks', '--log-level', 'error']);
+  await withEndpoint(herald.url, herald.apiKey!, receiver);
+  return { url: herald.url, apiKey: herald.apiKey!, stop: () => herald.stop() };
+}
+
+async function startHeraldPostgres(server: string, receiver: ReceiverHandle): Promise<Target> {
+  const schema = freshPostgresSchema(server);
+  const api = await startHeraldProcess(['--db', schema.url, '--no-dispatch', '--allow-private-networks', '--log-level', 'error']);
+  const dispatcher: HeraldChild = await startDispatchProcess(['--db', schema.url, '--allow-private-networks']);
+  await withEndpoint(api.url, api.apiKey!, receiver);
+  return {
+    url: api.url,
+    apiKey: api.apiKey!,
+    stop: async () => {
+      await Promise.all([api.stop(), dispatcher.stop()]);
+      await schema.drop();
+    },
+  };
+}
+
+async function withEndpoint(url: string, apiKey: string, receiver: ReceiverHandle): Promise<void> {
+  const pool = new Pool(url, { connections: 1 });
+  await createEndpoints(pool, apiKey, receiver.url, 1);
+  await pool.close();
+}
+
+export function printEndToEndTable(rows: EndToEndRow[]): void {
+  const mean = (target: EndToEndRow['target']) => {
+    const of = rows.filter((r) => r.target === target);
+    return of.length === 0 ? Number.NaN : of.reduce((n, r) => n + r.endToEndPerSec, 0) / of.length;
+  };
+  const baseline = mean('baseline');
+  const sqlite = mean('herald (sqlite)');
+  console.log('\nPublishing and delivering at once (50 connections; end to end = accepted ÷ time to the last delivery)');
+  console.log('  target              round  accepted  end to end/s  delivered at load end  publish p50   p99    max');
+  for (const r of rows) {
+    console.log(
+      `  ${r.target.padEnd(18)}  ${String(r.round).padStart(5)}  ${String(r.accepted).padStart(8)}  ${Math.round(r.endToEndPerSec).toLocaleString('en-US').padStart(12)}` +
+        `  ${`${(r.deliveredAtLoadEnd * 100).toFixed(0)} %`.padStart(21)}  ${r.publishP50Ms.toFixed(1).padStart(8)} ${r.publishP99Ms.toFixed(1).padStart(6)} ${r.publishMaxMs.toFixed(0).padStart(6)} ms`,
+    );
+  }
+  console.log(`  Herald on SQLite: ${(sqlite / baseline).toFixed(2)} × the baseline pipeline (target ≥ 0.7)`);
+  const postgres = mean('herald (postgres)');
+  if (Number.isFinite(postgres)) console.log(`  Herald on PostgreSQL: ${(postgres / sqlite).toFixed(2)} × Herald on SQLite (target ≥ 0.5)`);
+}
