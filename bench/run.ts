@@ -5,10 +5,15 @@
  * raw undici POST loop from here to the same receiver; Herald's delivery rate is shown as a ratio to
  * it, because this machine is shared and absolute numbers drift from run to run.
  *
- * Then the isolation scenarios (`bench/isolation.ts`): noisy neighbours and a burst from another
- * organization, each beside a control run, at half the delivery rate measured here.
+ * Then publishing and delivering at once (`bench/end-to-end.ts`), interleaved with a one-file
+ * pipeline baseline (`bench/pipeline-baseline.ts`), and the isolation scenarios
+ * (`bench/isolation.ts`): noisy neighbours and a burst from another organization, each beside a
+ * control run, at half the delivery rate measured here.
  *
- *   npm run bench -- [--db postgres://…] [--events 20000] [--endpoints 2] [--rate 1000] [--isolation-seconds 60] [--quick]
+ * Last, the soak (`bench/soak.ts`): 1,000 events/s with `--retention 60s` beside the same without,
+ * for `--soak` seconds (30 by default; `--soak 300` for the 2-minute size target).
+ *
+ *   npm run bench -- [--db postgres://…] [--events 20000] [--endpoints 2] [--rate 1000] [--isolation-seconds 60] [--soak 30] [--quick]
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,7 +23,9 @@ import { benchVerify, type VerifyBenchResult } from '../packages/sdk/bench/verif
 import { isPostgresUrl } from '../packages/server/src/store/open-store.js';
 import { startHeraldProcess, type HeraldProcess } from '../test-support/herald-process.js';
 import { makeTempDir } from '../test-support/temp-dir.js';
+import { benchEndToEnd, printEndToEndTable, type EndToEndRow } from './end-to-end.js';
 import { benchIsolation, printIsolationTable, type IsolationRow } from './isolation.js';
+import { benchSoak, printSoakTable, type SoakResult } from './soak.js';
 import { benchPostgresScaling, printScalingTable, type ScalingRow } from './postgres.js';
 import {
   createEndpoints,
@@ -40,6 +47,7 @@ const { values: flags } = parseArgs({
     rate: { type: 'string', default: '1000' },
     concurrency: { type: 'string', default: '64' },
     'isolation-seconds': { type: 'string', default: '60' },
+    soak: { type: 'string', default: '30' },
     quick: { type: 'boolean', default: false },
   },
 });
@@ -123,11 +131,24 @@ async function main(): Promise<void> {
     const scaling: ScalingRow[] | null = POSTGRES
       ? await benchPostgresScaling({ db: flags.db!, receiver, events: EVENTS, endpoints: ENDPOINTS, rate: RATE, latencySeconds: LATENCY_SECONDS })
       : null;
+    const endToEnd: EndToEndRow[] = await benchEndToEnd({
+      receiver,
+      seconds: flags.quick ? 3 : 8,
+      connections: 50,
+      rounds: flags.quick ? 1 : 2,
+      ...(POSTGRES ? { postgres: flags.db! } : {}),
+    });
     const isolation: IsolationRow[] = await benchIsolation({
       receiver,
       cleanCapacity: throughput.requests / deliverySeconds,
       seconds: ISOLATION_SECONDS,
       burstEvents: flags.quick ? 5000 : 50_000,
+    });
+    const soak: SoakResult = await benchSoak({
+      receiver,
+      seconds: flags.quick ? 10 : wholeNumberFlag('soak', flags.soak),
+      rate: 1000,
+      ...(POSTGRES ? { postgres: flags.db! } : {}),
     });
     const sdk = await benchVerify({ seconds: flags.quick ? 0.5 : 2 });
     const results = {
@@ -145,12 +166,16 @@ async function main(): Promise<void> {
       latency,
       peakRssBytes: peakRss,
       scaling,
+      endToEnd,
       isolation,
+      soak,
       sdk,
     };
     printTable(results);
     if (scaling) printScalingTable(scaling);
+    printEndToEndTable(endToEnd);
     printIsolationTable(isolation);
+    printSoakTable(soak);
     mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
     const file = new URL(`./results/bench-${results.store}-${results.at.replace(/[:.]/g, '-')}.json`, import.meta.url);
     writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);

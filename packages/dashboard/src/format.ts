@@ -27,6 +27,11 @@ export function formatRelative(iso: string, now = Date.now()): string {
   return `${describe(seconds)} ago`;
 }
 
+/** A wait ahead, in words: "5 s", "3 min". */
+export function formatIn(ms: number): string {
+  return describe(Math.max(1, Math.ceil(ms / 1000)));
+}
+
 function describe(seconds: number): string {
   if (seconds < 60) return `${seconds} s`;
   if (seconds < 3600) return `${Math.floor(seconds / 60)} min`;

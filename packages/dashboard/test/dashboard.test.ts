@@ -260,7 +260,8 @@ describe('the dashboard in Chromium', () => {
     await nav('Webhooks').click();
     const row = page.locator('tr', { hasText: 'CRM sync' });
     await row.getByText('user.deleted').waitFor();
-    await row.getByText('Enabled').waitFor();
+    // The resend succeeded, which ends the failing streak.
+    await row.getByText('Healthy').waitFor();
     // Test event (1 success), failed delivery (3 failures), resend (1 success).
     await row.getByText('40%').waitFor();
     await row.getByText('of 5 attempts').waitFor();
@@ -295,15 +296,26 @@ describe('the dashboard in Chromium', () => {
     assert.equal(await page.getByText('Rotation in progress').count(), 0);
   });
 
-  it("edits the webhook's description and events", async () => {
+  it("edits the webhook's description, events and delivery settings, saying what is wrong with a setting", async () => {
     await page.getByRole('link', { name: 'Edit' }).click();
     await page.getByLabel('Description').fill('CRM sync (users)');
     await page.locator('input[value="user.is_contact"]').check();
+    await page.getByLabel('Rate limit').fill('five');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('Enter a whole number of deliveries per second').waitFor();
+    await page.getByLabel('Rate limit').fill('5');
+    await page.getByLabel('Retry schedule').fill('1, 30');
+    await page.getByLabel('Timeout').fill('4');
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.getByRole('heading', { name: 'Details' }).waitFor();
     await page.getByText('CRM sync (users)').waitFor();
-    const saved = await call<{ events: string[]; description: string }>('GET', `/v1/endpoints/${endpointId}`);
+    const saved = await call<{ events: string[]; rate_limit: number; retry_schedule: number[]; timeout: number }>('GET', `/v1/endpoints/${endpointId}`);
     assert.deepEqual(saved.body.events, ['user.new', 'user.is_contact', 'user.deleted']);
+    assert.deepEqual([saved.body.rate_limit, saved.body.retry_schedule, saved.body.timeout], [5, [1, 30], 4]);
+    await page.getByRole('link', { name: 'Edit' }).click();
+    assert.equal(await page.getByLabel('Retry schedule').inputValue(), '1, 30');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('heading', { name: 'Details' }).waitFor();
   });
 
   it('disables the webhook, which stops test events, and enables it again', async () => {
@@ -311,8 +323,8 @@ describe('the dashboard in Chromium', () => {
     await page.locator('.details .badge', { hasText: 'Disabled' }).waitFor();
     assert.equal(await page.getByRole('button', { name: 'Send test event' }).isDisabled(), true);
     assert.equal((await call<{ enabled: boolean }>('GET', `/v1/endpoints/${endpointId}`)).body.enabled, false);
-    await page.getByRole('button', { name: 'Enable' }).click();
-    await page.locator('.details .badge', { hasText: 'Enabled' }).waitFor();
+    await page.getByRole('button', { name: 'Re-enable' }).click();
+    await page.locator('.details .badge', { hasText: 'Healthy' }).waitFor();
   });
 
   it('deletes a webhook only after confirmation', async () => {
@@ -333,11 +345,12 @@ describe('the dashboard in Chromium', () => {
 
   it('shows the event catalog with descriptions, schemas and examples', async () => {
     await nav('Event types').click();
-    for (const group of ['User', 'Social', 'Event management', 'Reaction']) {
+    for (const group of ['User', 'Social', 'Event management', 'Reaction', 'Operational']) {
       await page.getByRole('heading', { name: group, exact: true }).waitFor();
     }
     await page.getByText('A user follows another user.').waitFor();
-    assert.equal(await page.locator('article.event-type').count(), 11);
+    // The eleven of the wire spec and the four operational types.
+    assert.equal(await page.locator('article.event-type').count(), 15);
     await screenshot(page, 'event-types');
   });
 

@@ -247,6 +247,106 @@ export interface UserDeleteReactionEvent {
   payload: UserDeleteReactionPayload;
 }
 
+/** Payload of `endpoint.failing` (Operational): An endpoint has been failing (no attempt succeeded since a delivery to it failed) for --warn-after, 24 h by default. Sent once per failing streak; never to the endpoint itself. */
+export interface EndpointFailingPayload {
+  /** Non-empty. */
+  organization_id: string;
+  /** Non-empty. */
+  endpoint_id: string;
+  /** Non-empty. */
+  url: string;
+  /** ISO 8601 date-time. */
+  failing_since: string;
+  failed_deliveries: number;
+  /** ISO 8601 date-time. */
+  disable_at: string | null;
+  /** Producers may add fields (wire spec §4); ignore the ones you do not know. */
+  [field: string]: unknown;
+}
+
+/** The `endpoint.failing` event as delivered. */
+export interface EndpointFailingEvent {
+  id: string;
+  event: 'endpoint.failing';
+  payload: EndpointFailingPayload;
+}
+
+/** Payload of `endpoint.disabled` (Operational): An endpoint was disabled: it answered 410 Gone (reason gone), it kept failing for --disable-after (reason failing), or someone disabled it (reason manual). Never sent to the endpoint itself. */
+export interface EndpointDisabledPayload {
+  /** Non-empty. */
+  organization_id: string;
+  /** Non-empty. */
+  endpoint_id: string;
+  /** Non-empty. */
+  url: string;
+  reason: "gone" | "failing" | "manual";
+  /** ISO 8601 date-time. */
+  disabled_at: string;
+  /** ISO 8601 date-time. */
+  failing_since: string | null;
+  failed_deliveries: number;
+  /** Producers may add fields (wire spec §4); ignore the ones you do not know. */
+  [field: string]: unknown;
+}
+
+/** The `endpoint.disabled` event as delivered. */
+export interface EndpointDisabledEvent {
+  id: string;
+  event: 'endpoint.disabled';
+  payload: EndpointDisabledPayload;
+}
+
+/** Payload of `endpoint.enabled` (Operational): A disabled endpoint was enabled again; its reason and failing streak are cleared. Never sent to the endpoint itself. */
+export interface EndpointEnabledPayload {
+  /** Non-empty. */
+  organization_id: string;
+  /** Non-empty. */
+  endpoint_id: string;
+  /** Non-empty. */
+  url: string;
+  /** ISO 8601 date-time. */
+  enabled_at: string;
+  /** Producers may add fields (wire spec §4); ignore the ones you do not know. */
+  [field: string]: unknown;
+}
+
+/** The `endpoint.enabled` event as delivered. */
+export interface EndpointEnabledEvent {
+  id: string;
+  event: 'endpoint.enabled';
+  payload: EndpointEnabledPayload;
+}
+
+/** Payload of `delivery.exhausted` (Operational): A delivery failed its last attempt. Coalesced per endpoint: at most one per window_seconds (60), and count says how many exhausted deliveries this one stands for; delivery_id is the latest. Never sent to the endpoint itself. */
+export interface DeliveryExhaustedPayload {
+  /** Non-empty. */
+  organization_id: string;
+  /** Non-empty. */
+  endpoint_id: string;
+  /** Non-empty. */
+  url: string;
+  /** Non-empty. */
+  delivery_id: string;
+  /** Non-empty. */
+  event_id: string;
+  /** Non-empty. */
+  event_type: string;
+  attempts: number;
+  last_status_code: number | null;
+  last_error: string | null;
+  count: number;
+  window_seconds: number;
+  /** Producers may add fields (wire spec §4); ignore the ones you do not know. */
+  [field: string]: unknown;
+}
+
+/** The `delivery.exhausted` event as delivered. */
+export interface DeliveryExhaustedEvent {
+  id: string;
+  event: 'delivery.exhausted';
+  payload: DeliveryExhaustedPayload;
+}
+
 /** Every event type of the built-in catalog, in catalog order. */
 export const CATALOG_EVENT_TYPES = [
   'user.new',
@@ -260,6 +360,10 @@ export const CATALOG_EVENT_TYPES = [
   'user.create_reaction',
   'user.update_reaction',
   'user.delete_reaction',
+  'endpoint.failing',
+  'endpoint.disabled',
+  'endpoint.enabled',
+  'delivery.exhausted',
 ] as const;
 
 /** The name of a built-in catalog event type. */
@@ -278,6 +382,10 @@ export interface CatalogPayloads {
   'user.create_reaction': UserCreateReactionPayload;
   'user.update_reaction': UserUpdateReactionPayload;
   'user.delete_reaction': UserDeleteReactionPayload;
+  'endpoint.failing': EndpointFailingPayload;
+  'endpoint.disabled': EndpointDisabledPayload;
+  'endpoint.enabled': EndpointEnabledPayload;
+  'delivery.exhausted': DeliveryExhaustedPayload;
 }
 
 /** A delivered event of a built-in catalog type: switch on `event` to narrow `payload`. */
@@ -292,4 +400,8 @@ export type CatalogEvent =
   | UserDeleteEventEvent
   | UserCreateReactionEvent
   | UserUpdateReactionEvent
-  | UserDeleteReactionEvent;
+  | UserDeleteReactionEvent
+  | EndpointFailingEvent
+  | EndpointDisabledEvent
+  | EndpointEnabledEvent
+  | DeliveryExhaustedEvent;

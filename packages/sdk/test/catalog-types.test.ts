@@ -15,9 +15,9 @@ describe('typed events', () => {
     );
   });
 
-  test('cover the eleven catalog types in catalog order', () => {
+  test('cover the fifteen catalog types (eleven of wire spec §4, four operational) in catalog order', () => {
     assert.deepEqual([...CATALOG_EVENT_TYPES], catalog.event_types.map((type) => type.name));
-    assert.equal(CATALOG_EVENT_TYPES.length, 11);
+    assert.equal(CATALOG_EVENT_TYPES.length, 15);
   });
 
   test('make required fields required and optional fields optional', () => {
@@ -58,6 +58,11 @@ function describeEvent(event: CatalogEvent): string {
     case 'user.create_reaction':
     case 'user.update_reaction':
       return `${event.payload.user_id} reacted ${event.payload.reaction_type}`;
+    case 'endpoint.failing':
+    case 'endpoint.disabled':
+    case 'endpoint.enabled':
+    case 'delivery.exhausted':
+      return `endpoint ${event.payload.endpoint_id}`;
     default: {
       const unreachable: never = event;
       return unreachable;

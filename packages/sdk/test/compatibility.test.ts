@@ -226,7 +226,7 @@ describe('compatibility with real Herald deliveries (signature_scheme: both)', (
     assert.equal(verifyWebhook(testDelivery!.body, headersOf(testDelivery!), secret).event, 'user.is_contact');
 
     const types = await client.eventTypes.list();
-    assert.equal(types.length, 11);
+    assert.equal(types.length, 15);
     const page = await client.deliveries.list({ endpoint_id: endpointId, status: 'succeeded', limit: 2 });
     assert.equal(page.data.length, 2);
     assert.equal(typeof page.next_cursor, 'string');

@@ -12,7 +12,7 @@ const OPERATOR_KEY = 'sdk-operator-key-0123456789abcdef';
 /** The operator calls of HeraldClient against a real `herald serve`. */
 describe('HeraldClient with an operator key', () => {
   if (!heraldIsBuilt()) {
-    it('runs against a built Herald', (t) => requireOrSkip(t, false, 'the server is not built: run `npm run build`'));
+    it('runs against a built Herald', (t) => void requireOrSkip(t, false, 'the server is not built: run `npm run build`'));
     return;
   }
   const dir = makeTempDir('herald-sdk-operator-');

@@ -21,6 +21,18 @@ export interface HeraldConfig {
   /** Delays between attempts, in ms. */
   retrySchedule: number[];
   attemptTimeoutMs: number;
+  /** The most attempts an endpoint's own `retry_schedule` may make (its length + 1). */
+  maxAttempts: number;
+  /** The longest timeout an endpoint may set for itself; undefined: `attemptTimeoutMs`. */
+  maxAttemptTimeoutMs: number | undefined;
+  /** The longest wait a receiver's `Retry-After` can impose. */
+  maxRetryAfterMs: number;
+  /** How long an endpoint fails before `endpoint.failing`; null: never (`off`). */
+  warnAfterMs: number | null;
+  /** How long an endpoint fails (with 10+ failed deliveries) before it is disabled; null: never (`off`). */
+  disableAfterMs: number | null;
+  /** The platform-wide receiver of every organization's operational events. */
+  operationalWebhookUrl: string | undefined;
   /** How long a claimed delivery stays leased to its dispatcher. */
   leaseMs: number;
   /** How long shutdown waits for attempts in flight before aborting them. */
@@ -39,6 +51,8 @@ export interface HeraldConfig {
   metricsPort: number | undefined;
   metricsHost: string;
   logLevel: LogLevel;
+  /** How long finished deliveries (with their attempts) and their events are kept. */
+  retentionMs: number;
 }
 
 /** The largest request body accepted unless configured otherwise. */
@@ -69,6 +83,12 @@ export const SETTINGS = [
   setting({ key: 'endpointConcurrency', flag: '--endpoint-concurrency <n>', env: 'HERALD_ENDPOINT_CONCURRENCY', description: 'attempts in flight at once to one endpoint', default: 32, parse: (raw, name) => integer(raw, name, 1, 10_000) }),
   setting({ key: 'retrySchedule', flag: '--retry-schedule <delays>', env: 'HERALD_RETRY_SCHEDULE', description: 'delays between attempts, e.g. "3s,7s" ("" = no retries)', default: [3000, 7000], parse: durationList }),
   setting({ key: 'attemptTimeoutMs', flag: '--attempt-timeout <duration>', env: 'HERALD_ATTEMPT_TIMEOUT', description: 'per-attempt timeout, e.g. "10s"', default: 10_000, parse: (raw, name) => duration(raw, name, 1) }),
+  setting({ key: 'maxAttempts', flag: '--max-attempts <n>', env: 'HERALD_MAX_ATTEMPTS', description: "most attempts an endpoint's own retry_schedule may make", default: 10, parse: (raw, name) => integer(raw, name, 1, 100) }),
+  setting({ key: 'maxAttemptTimeoutMs', flag: '--max-attempt-timeout <duration>', env: 'HERALD_MAX_ATTEMPT_TIMEOUT', description: "longest timeout an endpoint may set for itself (default: --attempt-timeout); --lease must exceed it", default: undefined, parse: (raw, name) => duration(raw, name, 1) }),
+  setting({ key: 'maxRetryAfterMs', flag: '--max-retry-after <duration>', env: 'HERALD_MAX_RETRY_AFTER', description: 'longest wait a 429/503 Retry-After can impose, e.g. "1h"', default: 3_600_000, parse: (raw, name) => duration(raw, name, 0) }),
+  setting({ key: 'warnAfterMs', flag: '--warn-after <duration|off>', env: 'HERALD_WARN_AFTER', description: 'send endpoint.failing after an endpoint has failed this long, e.g. "24h", or "off"', default: 24 * 3_600_000, parse: (raw, name) => durationOrOff(raw, name) }),
+  setting({ key: 'disableAfterMs', flag: '--disable-after <duration|off>', env: 'HERALD_DISABLE_AFTER', description: 'disable an endpoint that has failed this long with 10+ failed deliveries, e.g. "5d", or "off"', default: 5 * 24 * 3_600_000, parse: (raw, name) => durationOrOff(raw, name) }),
+  setting({ key: 'operationalWebhookUrl', flag: '--operational-webhook-url <url>', env: 'HERALD_OPERATIONAL_WEBHOOK_URL', description: "receives every organization's operational events (docs/operational-webhooks.md)", default: undefined, parse: httpUrl }),
   setting({ key: 'leaseMs', flag: '--lease <duration>', env: 'HERALD_LEASE', description: 'how long a claimed delivery stays leased, e.g. "60s"; must exceed the attempt timeout', default: 60_000, parse: (raw, name) => duration(raw, name, 1) }),
   setting({ key: 'shutdownTimeoutMs', flag: '--shutdown-timeout <duration>', env: 'HERALD_SHUTDOWN_TIMEOUT', description: 'how long shutdown waits for attempts in flight', default: 10_000, parse: (raw, name) => duration(raw, name, 0) }),
   setting({ key: 'bodyLimit', flag: '--body-limit <bytes>', env: 'HERALD_BODY_LIMIT', description: 'largest request body, e.g. "256kb"', default: DEFAULT_BODY_LIMIT, parse: byteSize }),
@@ -78,6 +98,7 @@ export const SETTINGS = [
   setting({ key: 'portalFrameAncestors', flag: '--portal-frame-ancestors <origins>', env: 'HERALD_PORTAL_FRAME_ANCESTORS', description: 'origins allowed to embed the portal in an iframe, comma-separated, e.g. "https://app.example.com"', default: [], parse: origins }),
   setting({ key: 'metricsPort', flag: '--metrics-port <n>', env: 'HERALD_METRICS_PORT', description: 'serve GET /metrics on this port (operator key required)', default: undefined, parse: (raw, name) => integer(raw, name, 0, 65535) }),
   setting({ key: 'metricsHost', flag: '--metrics-host <host>', env: 'HERALD_METRICS_HOST', description: 'address the metrics listener binds', default: '127.0.0.1', parse: nonEmpty }),
+  setting({ key: 'retentionMs', flag: '--retention <duration>', env: 'HERALD_RETENTION', description: 'how long finished deliveries, their attempts and events are kept, e.g. "30d", "12h"', default: 30 * 86_400_000, parse: retention }),
   setting({ key: 'logLevel', flag: '--log-level <level>', env: 'HERALD_LOG_LEVEL', description: `one of ${LOG_LEVELS.join(', ')}`, default: 'info', parse: logLevel }),
 ] as const;
 
@@ -104,6 +125,13 @@ export function resolveConfig(
   if (resolved.leaseMs <= resolved.attemptTimeoutMs) {
     throw new ConfigError(
       `--lease (HERALD_LEASE) must be longer than --attempt-timeout, got ${resolved.leaseMs} ms ≤ ${resolved.attemptTimeoutMs} ms`,
+      { field: 'leaseMs' },
+    );
+  }
+  // An endpoint's own timeout is capped here, so the lease must outlast that too.
+  if (resolved.maxAttemptTimeoutMs !== undefined && resolved.leaseMs <= resolved.maxAttemptTimeoutMs) {
+    throw new ConfigError(
+      `--lease (HERALD_LEASE) must be longer than --max-attempt-timeout, got ${resolved.leaseMs} ms ≤ ${resolved.maxAttemptTimeoutMs} ms`,
       { field: 'leaseMs' },
     );
   }
@@ -137,14 +165,39 @@ function boolean(raw: string, name: string): boolean {
   return fail(name, 'must be true or false', raw);
 }
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-/** "250ms", "3s", "1.5m", "2h"; a bare number is milliseconds. */
+/** "250ms", "3s", "1.5m", "2h", "5d"; a bare number is milliseconds. */
 export function duration(raw: string, name: string, min: number): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(raw);
-  if (!match) fail(name, 'must be a duration such as 500ms, 3s, 1m or 1h', raw);
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(raw);
+  if (!match) fail(name, 'must be a duration such as 500ms, 3s, 1m, 1h or 5d', raw);
   const ms = Math.round(Number(match[1]) * UNITS[match[2] ?? 'ms']!);
   if (ms < min || ms > 2 ** 31 - 1) fail(name, `must be a duration from ${min} ms to about 24 days`, raw);
+  return ms;
+}
+
+/** A duration, or `off` (null). */
+function durationOrOff(raw: string, name: string): number | null {
+  return raw.trim().toLowerCase() === 'off' ? null : duration(raw, name, 0);
+}
+
+function httpUrl(raw: string, name: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    return fail(name, 'must be an http:// or https:// URL', raw);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(name, 'must be an http:// or https:// URL', raw);
+  return url.toString();
+}
+
+/** "30d", "12h", "90s", "1.5h"; a bare number is milliseconds. Retention is often months, past `duration`'s 24 days. */
+function retention(raw: string, name: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(raw);
+  if (!match) fail(name, 'must be a duration such as 30d, 12h, 90s or 500ms', raw);
+  const ms = Math.round(Number(match[1]) * ({ ...UNITS, d: 86_400_000 }[match[2] ?? 'ms'] ?? 1));
+  if (ms < 1 || ms > 100 * 365 * 86_400_000) fail(name, 'must be a duration from 1 ms to 100 years', raw);
   return ms;
 }
 

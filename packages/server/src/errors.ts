@@ -118,6 +118,24 @@ export class PayloadTooDeepError extends HeraldError {
   readonly status = 422;
 }
 
+/**
+ * A delivery or event that retention (or an operator's `DELETE …/events?until=`) deleted: known to
+ * have existed, gone now. Resend, recover and reads answer this instead of `not_found`.
+ */
+export class PrunedError extends HeraldError {
+  readonly code = 'pruned';
+  readonly status = 404;
+}
+
+/**
+ * The database cannot write (disk full, I/O error, read-only): nothing of the request was stored.
+ * Send it again later; Herald recovers by itself once the database can write again.
+ */
+export class StorageUnavailableError extends HeraldError {
+  readonly code = 'storage_unavailable';
+  readonly status = 503;
+}
+
 export const ERROR_CLASSES = [
   ValidationError,
   MalformedJsonError,
@@ -137,4 +155,6 @@ export const ERROR_CLASSES = [
   ShuttingDownError,
   PayloadTooDeepError,
   InsufficientScopeError,
+  PrunedError,
+  StorageUnavailableError,
 ] as const;

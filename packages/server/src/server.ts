@@ -9,7 +9,10 @@ import type { Dispatcher } from './dispatch/dispatcher.js';
 import { createDispatcherFromConfig, retryPolicyFromConfig } from './dispatch/from-config.js';
 import { createMetrics } from './metrics.js';
 import { createPublisher } from './publish/publisher.js';
-import { openStore } from './store/open-store.js';
+import { ensureOperationalWebhook, type OperationalWebhook } from './lifecycle/operational-webhook.js';
+import { Pruner } from './retention/pruner.js';
+import { openSecuredStore } from './store/encrypted-store.js';
+import { secretBoxFromEnv, type SecretBox } from './store/secret-box.js';
 import type { Store } from './store/store.js';
 import { VERSION } from './version.js';
 
@@ -19,6 +22,10 @@ export interface RunningHerald {
   store: Store;
   app: FastifyInstance;
   dispatcher: Dispatcher | null;
+  /** Deletes what `--retention` no longer keeps (`retention/pruner.ts`). */
+  pruner: Pruner;
+  /** The platform-wide operational receiver, when `--operational-webhook-url` is set (`secretCreated`: print it, once). */
+  operationalWebhook: (OperationalWebhook & { secretCreated: boolean }) | null;
   logger: Logger;
   /** Graceful stop: no new requests, drain attempts in flight up to the shutdown timeout, close. Idempotent. */
   stop(): Promise<void>;
@@ -29,6 +36,10 @@ export interface StartOptions {
   logger?: Logger;
   /** Called with the opened store before anything listens (first-run bootstrap). */
   beforeListen?: (store: Store) => Promise<void>;
+  /** The key for secrets at rest. Default: `HERALD_ENCRYPTION_KEY`, or none. */
+  secretBox?: SecretBox | null;
+  /** Start-up warnings (plain-text secrets). Default: the logger. */
+  warn?: (message: string) => void;
 }
 
 /** Opens the store and starts the API and, unless disabled, the dispatcher. Only `herald serve` calls this. */
@@ -37,17 +48,24 @@ export async function startHerald(config: HeraldConfig, options: StartOptions = 
   const logger = options.logger ?? createLogger(config.logLevel, { service: 'herald' });
   const policy = retryPolicyFromConfig(config);
   const catalog = loadCatalog(config.catalogFile);
-  const store = await openStore(config.db);
+  const warn = options.warn ?? ((message: string) => logger.warn(message.trim()));
+  const store = await openSecuredStore(config.db, options.secretBox === undefined ? secretBoxFromEnv() : options.secretBox, warn);
   const metrics = createMetrics();
   const publisher = createPublisher({ store, catalog, clock, metrics });
 
   let app: FastifyInstance | undefined;
   let dispatcher: Dispatcher | null = null;
+  let operationalWebhook: RunningHerald['operationalWebhook'] = null;
+  const pruner = new Pruner({ store, logger: logger.child({ component: 'pruner' }), clock, retentionMs: config.retentionMs });
   try {
     await options.beforeListen?.(store);
+    if (config.operationalWebhookUrl !== undefined) {
+      operationalWebhook = await ensureOperationalWebhook(store, clock, config.operationalWebhookUrl);
+    }
     app = buildApp({
       store, catalog, publisher, metrics, clock, logger, bodyLimit: config.bodyLimit, version: VERSION,
       portalFrameAncestors: config.portalFrameAncestors,
+      endpointCaps: { maxAttempts: config.maxAttempts, maxTimeoutMs: config.maxAttemptTimeoutMs ?? config.attemptTimeoutMs },
     });
     if (config.dispatch) {
       dispatcher = createDispatcherFromConfig(config, {
@@ -59,8 +77,10 @@ export async function startHerald(config: HeraldConfig, options: StartOptions = 
       });
       dispatcher.start();
     }
+    pruner.start();
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
+    await pruner.stop().catch(() => undefined);
     await dispatcher?.stop({ deadlineMs: 0 }).catch(() => undefined);
     await app?.close().catch(() => undefined);
     await store.close().catch(() => undefined);
@@ -78,6 +98,8 @@ export async function startHerald(config: HeraldConfig, options: StartOptions = 
     store,
     app: running,
     dispatcher,
+    pruner,
+    operationalWebhook,
     logger,
     stop() {
       stopping ??= (async () => {
@@ -87,6 +109,7 @@ export async function startHerald(config: HeraldConfig, options: StartOptions = 
         await step(() => running.close());
         await step(() => publisher.drain());
         if (dispatcher) await step(() => dispatcher!.stop({ deadlineMs: config.shutdownTimeoutMs }));
+        await step(() => pruner.stop());
         await step(() => store.close());
         if (failures.length > 0) throw failures[0];
       })();

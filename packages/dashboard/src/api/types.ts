@@ -15,6 +15,8 @@ export type {
   EventType,
   Page,
   PublishResult,
+  Recovery,
+  RecoveryCount,
 } from '@herald/sdk';
 
 export interface EndpointStats {

@@ -6,7 +6,7 @@ import { formatDateTime, formatWhen, localInputValue, shortenMiddle } from '../f
 import { Link, navigate, useLocation } from '../router.js';
 import { useResource } from '../use-resource.js';
 import { ErrorNotice, Loading } from './notice.js';
-import { DeliveryStatusBadge } from './status.js';
+import { attemptsOf, DeliveryStateBadge } from './status.js';
 import { MiddleTruncated } from './truncated-text.js';
 
 const PAGE_SIZE = 25;
@@ -28,7 +28,16 @@ type Filter = 'status' | 'event_type' | 'endpoint_id';
  * (`cursor`), so any view of the log can be bookmarked, shared or reloaded. Only the newest page
  * polls, so new deliveries and status changes show up without a reload; older pages hold still.
  */
-export function DeliveryLog({ endpointId: fixedEndpointId, endpoints }: { endpointId?: string; endpoints?: readonly Endpoint[] }) {
+export function DeliveryLog({
+  endpointId: fixedEndpointId,
+  endpoints,
+  endpoint,
+}: {
+  endpointId?: string;
+  endpoints?: readonly Endpoint[];
+  /** The webhook whose log this is, for its own retry schedule. */
+  endpoint?: Endpoint;
+}) {
   const location = useLocation();
   const { search } = location;
   const status = search.get('status') ?? '';
@@ -181,7 +190,7 @@ export function DeliveryLog({ endpointId: fixedEndpointId, endpoints }: { endpoi
                     </td>
                   )}
                   <td data-label="Status">
-                    <DeliveryStatusBadge status={d.status} />
+                    <DeliveryStateBadge delivery={d} totalAttempts={attemptsOf(endpoint ?? endpointsById.get(d.endpoint_id))} />
                   </td>
                   <td data-label="Attempts" className="numeric">
                     {d.attempt_count}

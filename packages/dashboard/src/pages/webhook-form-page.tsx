@@ -14,7 +14,50 @@ interface FormErrors {
   url?: string;
   events?: string;
   description?: string;
+  rate_limit?: string;
+  retry_schedule?: string;
+  timeout?: string;
   form?: string;
+}
+
+type SettingField = 'rate_limit' | 'retry_schedule' | 'timeout';
+
+/** The delivery settings fields as typed: empty leaves the server's setting. */
+interface SettingsInput {
+  rate_limit: string;
+  retry_schedule: string;
+  timeout: string;
+}
+
+function settingsInput(endpoint: Endpoint | undefined): SettingsInput {
+  return {
+    rate_limit: endpoint?.rate_limit == null ? '' : String(endpoint.rate_limit),
+    retry_schedule: endpoint?.retry_schedule == null ? '' : endpoint.retry_schedule.length === 0 ? 'none' : endpoint.retry_schedule.join(', '),
+    timeout: endpoint?.timeout == null ? '' : String(endpoint.timeout),
+  };
+}
+
+/** The settings as the API takes them, or the first field that does not read, with why. */
+function parseSettings(input: SettingsInput):
+  | { ok: true; body: { rate_limit: number | null; retry_schedule: number[] | null; timeout: number | null } }
+  | { ok: false; field: SettingField; message: string } {
+  const rate = input.rate_limit.trim();
+  if (rate !== '' && !/^[1-9]\d*$/.test(rate)) return { ok: false, field: 'rate_limit', message: 'Enter a whole number of deliveries per second, 1 or more, or leave it empty for no limit.' };
+  const schedule = input.retry_schedule.trim();
+  const delays = schedule === '' || schedule.toLowerCase() === 'none' ? [] : schedule.split(/[\s,]+/).filter((d) => d !== '');
+  if (delays.some((d) => !/^\d+(\.\d+)?$/.test(d))) {
+    return { ok: false, field: 'retry_schedule', message: 'Enter delays in seconds separated by commas, such as 5, 30, 300, or "none" for no retries.' };
+  }
+  const timeout = input.timeout.trim();
+  if (timeout !== '' && (!/^\d+(\.\d+)?$/.test(timeout) || Number(timeout) <= 0)) return { ok: false, field: 'timeout', message: 'Enter a number of seconds above 0, or leave it empty.' };
+  return {
+    ok: true,
+    body: {
+      rate_limit: rate === '' ? null : Number(rate),
+      retry_schedule: schedule === '' ? null : delays.map(Number),
+      timeout: timeout === '' ? null : Number(timeout),
+    },
+  };
 }
 
 /** Add a webhook (no `endpointId`) or edit one. */
@@ -48,6 +91,7 @@ function WebhookForm({ catalog, endpoint }: { catalog: EventType[]; endpoint?: E
   const [description, setDescription] = useState(endpoint?.description ?? '');
   const [allEvents, setAllEvents] = useState(endpoint?.events.includes('*') ?? false);
   const [selected, setSelected] = useState<Set<string>>(() => new Set(endpoint?.events.filter((e) => e !== '*') ?? []));
+  const [settings, setSettings] = useState<SettingsInput>(() => settingsInput(endpoint));
   const [errors, setErrors] = useState<FormErrors>({});
   const [busy, setBusy] = useState(false);
   const urlCheck = useUrlCheck(url, endpoint?.url);
@@ -72,15 +116,19 @@ function WebhookForm({ catalog, endpoint }: { catalog: EventType[]; endpoint?: E
     if (url.trim() === '') found.url = 'Enter the URL that should receive the webhooks.';
     else if (urlCheck.state === 'invalid') found.url = urlCheck.message;
     if (!allEvents && selected.size === 0) found.events = 'Choose at least one event, or "All events".';
+    const parsed = parseSettings(settings);
+    if (!parsed.ok) found[parsed.field] = parsed.message;
     setErrors(found);
     if (found.url !== undefined) return urlRef.current?.focus();
     if (found.events !== undefined) return eventsRef.current?.querySelector('input')?.focus();
+    if (!parsed.ok) return document.getElementById(parsed.field)?.focus();
 
     const body = {
       url: url.trim(),
       description: description.trim(),
       // Keep the catalog's order so the saved list reads like the form.
       events: allEvents ? ['*'] : catalog.map((t) => t.name).filter((name) => selected.has(name)),
+      ...parsed.body,
     };
     setBusy(true);
     try {
@@ -96,6 +144,9 @@ function WebhookForm({ catalog, endpoint }: { catalog: EventType[]; endpoint?: E
       const error = cause instanceof ApiError ? cause : new ApiError(0, 'client_error', String(cause));
       const field = error.field?.startsWith('events') ? 'events' : error.field;
       if (field === 'url' || field === 'events' || field === 'description') setErrors({ [field]: error.message });
+      else if (field?.startsWith('rate_limit') || field?.startsWith('retry_schedule') || field?.startsWith('timeout')) {
+        setErrors({ [field.replace(/\[.*$/, '') as SettingField]: error.message });
+      }
       else setErrors({ form: error.message });
     }
   };
@@ -187,6 +238,52 @@ function WebhookForm({ catalog, endpoint }: { catalog: EventType[]; endpoint?: E
           )}
         </fieldset>
 
+        <fieldset className="field settings-field">
+          <legend>
+            Delivery settings <span className="optional">(optional)</span>
+          </legend>
+          <p className="hint">Left empty, the server's settings apply. The server sets the most you may choose.</p>
+          <SettingInput
+            field="rate_limit"
+            label="Rate limit"
+            unit="deliveries per second"
+            placeholder="no limit"
+            hint="At most this many attempts per second; more wait their turn."
+            value={settings.rate_limit}
+            error={errors.rate_limit}
+            onChange={(value) => {
+              setSettings((x) => ({ ...x, rate_limit: value }));
+              setErrors((x) => ({ ...x, rate_limit: undefined }));
+            }}
+          />
+          <SettingInput
+            field="retry_schedule"
+            label="Retry schedule"
+            unit="seconds between attempts"
+            placeholder="the server's"
+            hint='Delays before each retry, such as "5, 30, 300"; "none" for a single attempt.'
+            value={settings.retry_schedule}
+            error={errors.retry_schedule}
+            onChange={(value) => {
+              setSettings((x) => ({ ...x, retry_schedule: value }));
+              setErrors((x) => ({ ...x, retry_schedule: undefined }));
+            }}
+          />
+          <SettingInput
+            field="timeout"
+            label="Timeout"
+            unit="seconds per attempt"
+            placeholder="the server's"
+            hint="How long one attempt may take, the whole response included."
+            value={settings.timeout}
+            error={errors.timeout}
+            onChange={(value) => {
+              setSettings((x) => ({ ...x, timeout: value }));
+              setErrors((x) => ({ ...x, timeout: undefined }));
+            }}
+          />
+        </fieldset>
+
         <div className="form-actions">
           <button type="submit" className="button button-primary" disabled={busy}>
             {busy ? 'Saving…' : endpoint === undefined ? 'Add webhook' : 'Save changes'}
@@ -197,6 +294,46 @@ function WebhookForm({ catalog, endpoint }: { catalog: EventType[]; endpoint?: E
         </div>
       </form>
     </>
+  );
+}
+
+function SettingInput(props: {
+  field: SettingField;
+  label: string;
+  unit: string;
+  placeholder: string;
+  hint: string;
+  value: string;
+  error: string | undefined;
+  onChange: (value: string) => void;
+}) {
+  const { field, label, unit, placeholder, hint, value, error, onChange } = props;
+  return (
+    <div className="field">
+      <label htmlFor={field}>
+        {label} <span className="muted small">({unit})</span>
+      </label>
+      <input
+        id={field}
+        name={field}
+        type="text"
+        inputMode={field === 'retry_schedule' ? 'text' : 'decimal'}
+        autoComplete="off"
+        placeholder={placeholder}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        aria-invalid={error !== undefined}
+        aria-describedby={error !== undefined ? `${field}-hint ${field}-error` : `${field}-hint`}
+      />
+      <p id={`${field}-hint`} className="hint">
+        {hint}
+      </p>
+      {error !== undefined && (
+        <p id={`${field}-error`} className="field-error">
+          {error}
+        </p>
+      )}
+    </div>
   );
 }
 

@@ -8,7 +8,8 @@ import { EventList } from '../components/event-list.js';
 import { ErrorNotice, Loading, Notice } from '../components/notice.js';
 import { PageHeader } from '../components/page-header.js';
 import { SecretPanel } from '../components/secret-panel.js';
-import { EnabledBadge } from '../components/status.js';
+import { RecoveryPanel } from '../components/recovery-panel.js';
+import { HealthBadge } from '../components/status.js';
 import { TestEventPanel } from '../components/test-event-panel.js';
 import { MiddleTruncated } from '../components/truncated-text.js';
 import { formatDateTime, shortenMiddle } from '../format.js';
@@ -54,8 +55,8 @@ export function WebhookPage({ endpointId }: { endpointId: string }) {
           <dl className="details">
             <dt>State</dt>
             <dd>
-              <EnabledBadge enabled={data.enabled} />
-              {!data.enabled && <p className="hint">It gets no new deliveries: events published while it is disabled are not sent to it, and pending retries wait until you enable it.</p>}
+              <HealthBadge endpoint={data} />
+              <HealthDetail endpoint={data} />
             </dd>
             <dt>Events</dt>
             <dd>
@@ -71,6 +72,7 @@ export function WebhookPage({ endpointId }: { endpointId: string }) {
         </section>
         <SecretPanel endpointId={data.id} />
       </div>
+      <RecoveryPanel endpoint={data} />
       <TestEventPanel endpoint={data} />
       <section className="card" aria-labelledby="log-title">
         <div className="card-title-row">
@@ -79,9 +81,36 @@ export function WebhookPage({ endpointId }: { endpointId: string }) {
             All webhooks' deliveries
           </Link>
         </div>
-        <DeliveryLog endpointId={data.id} />
+        <DeliveryLog endpointId={data.id} endpoint={data} />
       </section>
     </>
+  );
+}
+
+const DISABLED_BECAUSE: Record<NonNullable<Endpoint['disabled_reason']>, string> = {
+  gone: 'Herald disabled it because it answered 410 Gone: the receiver said this URL is no longer there.',
+  failing: 'Herald disabled it because every delivery to it failed for days.',
+  manual: 'It was disabled by hand.',
+};
+
+/** Why it is disabled, or how long it has been failing, in words. */
+function HealthDetail({ endpoint }: { endpoint: Endpoint }) {
+  if (!endpoint.enabled) {
+    return (
+      <p className="hint health-detail">
+        {DISABLED_BECAUSE[endpoint.disabled_reason ?? 'manual']}
+        {endpoint.disabled_at !== null && <> Disabled {formatDateTime(endpoint.disabled_at)}.</>} It gets no new deliveries until you
+        re-enable it; then recover what it missed below.
+      </p>
+    );
+  }
+  if (endpoint.failing_since === null) return null;
+  const failed = endpoint.failed_deliveries_in_streak;
+  return (
+    <p className="hint health-detail">
+      Failing since {formatDateTime(endpoint.failing_since)}: {failed} deliver{failed === 1 ? 'y' : 'ies'} failed since, and no attempt
+      has succeeded. It counts as healthy again after its next successful attempt.
+    </p>
   );
 }
 
@@ -122,7 +151,7 @@ function Actions({ endpoint, onChange }: { endpoint: Endpoint; onChange: () => v
         Edit
       </Link>
       <button type="button" className="button" onClick={() => void toggle()} disabled={busy !== null}>
-        {busy === 'toggle' ? 'Saving…' : endpoint.enabled ? 'Disable' : 'Enable'}
+        {busy === 'toggle' ? 'Saving…' : endpoint.enabled ? 'Disable' : 'Re-enable'}
       </button>
       <button type="button" className="button button-danger-outline" onClick={() => setConfirming(true)} disabled={busy !== null}>
         Delete

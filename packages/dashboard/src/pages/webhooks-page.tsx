@@ -3,7 +3,7 @@ import type { Endpoint, EndpointStats, EndpointStatsList } from '../api/types.js
 import { EventList } from '../components/event-list.js';
 import { ErrorNotice, Loading, Notice } from '../components/notice.js';
 import { PageHeader } from '../components/page-header.js';
-import { EnabledBadge } from '../components/status.js';
+import { HealthBadge } from '../components/status.js';
 import { MiddleTruncated } from '../components/truncated-text.js';
 import { formatDateTime, formatPercent, formatRelative } from '../format.js';
 import { Link, useLocation } from '../router.js';
@@ -75,7 +75,7 @@ function Row({ endpoint, stats, statsLoaded }: { endpoint: Endpoint; stats: Endp
         <EventList events={endpoint.events} max={3} />
       </td>
       <td data-label="State">
-        <EnabledBadge enabled={endpoint.enabled} />
+        <HealthBadge endpoint={endpoint} />
       </td>
       <td data-label="Success, last 24 h">
         {!statsLoaded ? (

@@ -279,6 +279,106 @@ class UserDeleteReactionEvent(TypedDict):
     payload: UserDeleteReactionPayload
 
 
+class EndpointFailingPayload(TypedDict):
+    """Payload of ``endpoint.failing`` (Operational): An endpoint has been failing (no attempt succeeded since a delivery to it failed) for --warn-after, 24 h by default. Sent once per failing streak; never to the endpoint itself."""
+
+    #: Non-empty.
+    organization_id: str
+    #: Non-empty.
+    endpoint_id: str
+    #: Non-empty.
+    url: str
+    #: ISO 8601 date-time.
+    failing_since: str
+    failed_deliveries: int
+    #: ISO 8601 date-time.
+    disable_at: Optional[str]
+
+
+class EndpointFailingEvent(TypedDict):
+    """The ``endpoint.failing`` event as delivered."""
+
+    id: str
+    event: Literal["endpoint.failing"]
+    payload: EndpointFailingPayload
+
+
+class EndpointDisabledPayload(TypedDict):
+    """Payload of ``endpoint.disabled`` (Operational): An endpoint was disabled: it answered 410 Gone (reason gone), it kept failing for --disable-after (reason failing), or someone disabled it (reason manual). Never sent to the endpoint itself."""
+
+    #: Non-empty.
+    organization_id: str
+    #: Non-empty.
+    endpoint_id: str
+    #: Non-empty.
+    url: str
+    reason: Literal["gone", "failing", "manual"]
+    #: ISO 8601 date-time.
+    disabled_at: str
+    #: ISO 8601 date-time.
+    failing_since: Optional[str]
+    failed_deliveries: int
+
+
+class EndpointDisabledEvent(TypedDict):
+    """The ``endpoint.disabled`` event as delivered."""
+
+    id: str
+    event: Literal["endpoint.disabled"]
+    payload: EndpointDisabledPayload
+
+
+class EndpointEnabledPayload(TypedDict):
+    """Payload of ``endpoint.enabled`` (Operational): A disabled endpoint was enabled again; its reason and failing streak are cleared. Never sent to the endpoint itself."""
+
+    #: Non-empty.
+    organization_id: str
+    #: Non-empty.
+    endpoint_id: str
+    #: Non-empty.
+    url: str
+    #: ISO 8601 date-time.
+    enabled_at: str
+
+
+class EndpointEnabledEvent(TypedDict):
+    """The ``endpoint.enabled`` event as delivered."""
+
+    id: str
+    event: Literal["endpoint.enabled"]
+    payload: EndpointEnabledPayload
+
+
+class DeliveryExhaustedPayload(TypedDict):
+    """Payload of ``delivery.exhausted`` (Operational): A delivery failed its last attempt. Coalesced per endpoint: at most one per window_seconds (60), and count says how many exhausted deliveries this one stands for; delivery_id is the latest. Never sent to the endpoint itself."""
+
+    #: Non-empty.
+    organization_id: str
+    #: Non-empty.
+    endpoint_id: str
+    #: Non-empty.
+    url: str
+    #: Non-empty.
+    delivery_id: str
+    #: Non-empty.
+    event_id: str
+    #: Non-empty.
+    event_type: str
+    attempts: int
+    last_status_code: Optional[int]
+    last_error: Optional[str]
+    count: int
+    window_seconds: int
+
+
+class DeliveryExhaustedEvent(TypedDict):
+    """The ``delivery.exhausted`` event as delivered."""
+
+    id: str
+    event: Literal["delivery.exhausted"]
+    payload: DeliveryExhaustedPayload
+
+
 CatalogEventType = Literal[
     "user.new",
     "user.is_contact",
@@ -291,6 +391,10 @@ CatalogEventType = Literal[
     "user.create_reaction",
     "user.update_reaction",
     "user.delete_reaction",
+    "endpoint.failing",
+    "endpoint.disabled",
+    "endpoint.enabled",
+    "delivery.exhausted",
 ]
 """The name of a built-in catalog event type."""
 
@@ -307,6 +411,10 @@ CATALOG_EVENT_TYPES: Tuple[CatalogEventType, ...] = (
     "user.create_reaction",
     "user.update_reaction",
     "user.delete_reaction",
+    "endpoint.failing",
+    "endpoint.disabled",
+    "endpoint.enabled",
+    "delivery.exhausted",
 )
 """Every event type of the built-in catalog, in catalog order."""
 
@@ -323,6 +431,10 @@ CatalogEvent = Union[
     UserCreateReactionEvent,
     UserUpdateReactionEvent,
     UserDeleteReactionEvent,
+    EndpointFailingEvent,
+    EndpointDisabledEvent,
+    EndpointEnabledEvent,
+    DeliveryExhaustedEvent,
 ]
 """A delivered event of a built-in catalog type: compare ``event["event"]`` to narrow ``event["payload"]``."""
 
@@ -349,6 +461,14 @@ def is_event_type(event: Mapping[str, Any], event_type: Literal["user.create_rea
 def is_event_type(event: Mapping[str, Any], event_type: Literal["user.update_reaction"]) -> "TypeGuard[UserUpdateReactionEvent]": ...
 @overload
 def is_event_type(event: Mapping[str, Any], event_type: Literal["user.delete_reaction"]) -> "TypeGuard[UserDeleteReactionEvent]": ...
+@overload
+def is_event_type(event: Mapping[str, Any], event_type: Literal["endpoint.failing"]) -> "TypeGuard[EndpointFailingEvent]": ...
+@overload
+def is_event_type(event: Mapping[str, Any], event_type: Literal["endpoint.disabled"]) -> "TypeGuard[EndpointDisabledEvent]": ...
+@overload
+def is_event_type(event: Mapping[str, Any], event_type: Literal["endpoint.enabled"]) -> "TypeGuard[EndpointEnabledEvent]": ...
+@overload
+def is_event_type(event: Mapping[str, Any], event_type: Literal["delivery.exhausted"]) -> "TypeGuard[DeliveryExhaustedEvent]": ...
 
 
 def is_event_type(event: Mapping[str, Any], event_type: CatalogEventType) -> bool:

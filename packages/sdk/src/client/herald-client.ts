@@ -21,6 +21,9 @@ import type {
   Page,
   PublishInput,
   PublishResult,
+  RecoverInput,
+  Recovery,
+  RecoveryCount,
   RotateSecretInput,
   UpdateEndpointInput,
 } from './types.js';
@@ -222,6 +225,47 @@ export class EndpointsApi {
    */
   sendTest(id: string, input: { event?: string } = {}): Promise<PublishResult> {
     return this.#call({ method: 'POST', path: `v1/endpoints/${segment(id, 'id')}/test`, body: input, idempotent: false });
+  }
+
+  /**
+   * Sends again, once each, every delivery to this endpoint that ended `failed` in the window, as a
+   * new delivery of the same event (same envelope id). Recovering a window twice sends nothing twice.
+   * Refused (409) while the endpoint is disabled.
+   *
+   * @example
+   * const recovery = await herald.endpoints.recover(id, { since: '2026-01-01T00:00:00Z' });
+   */
+  recover(id: string, input: RecoverInput): Promise<Recovery> {
+    return this.#call({ method: 'POST', path: `v1/endpoints/${segment(id, 'id')}/recover`, body: input, idempotent: false });
+  }
+
+  /**
+   * How many deliveries `recover` would send for the window now; sends nothing.
+   *
+   * @example
+   * const { total } = await herald.endpoints.countRecoverable(id, { since: '2026-01-01T00:00:00Z' });
+   */
+  countRecoverable(id: string, input: RecoverInput): Promise<RecoveryCount> {
+    return this.#call({
+      method: 'POST',
+      path: `v1/endpoints/${segment(id, 'id')}/recover`,
+      body: { ...input, dry_run: true },
+      idempotent: true,
+    });
+  }
+
+  /**
+   * A recovery's progress.
+   *
+   * @example
+   * const { done, succeeded, failed } = await herald.endpoints.getRecovery(id, recoveryId);
+   */
+  getRecovery(id: string, recoveryId: string): Promise<Recovery> {
+    return this.#call({
+      method: 'GET',
+      path: `v1/endpoints/${segment(id, 'id')}/recoveries/${segment(recoveryId, 'recoveryId')}`,
+      idempotent: true,
+    });
   }
 }
 

@@ -15,7 +15,25 @@ export interface Endpoint {
   signature_scheme: SignatureScheme;
   created_at: string;
   updated_at: string;
+  /** Why it is disabled; null while enabled. */
+  disabled_reason: DisabledReason | null;
+  disabled_at: string | null;
+  /** When its failing streak began (its first failed delivery since an attempt last succeeded); null when healthy. */
+  failing_since: string | null;
+  /** Deliveries that ended `failed` since `failing_since`. */
+  failed_deliveries_in_streak: number;
+  /** When `endpoint.failing` was sent for this streak. */
+  warned_at: string | null;
+  /** At most this many attempts started per second, across every dispatcher; null: no limit. */
+  rate_limit: number | null;
+  /** Delays before each retry, in seconds; null: the server's schedule. */
+  retry_schedule: number[] | null;
+  /** Per-attempt timeout in seconds; null: the server's. */
+  timeout: number | null;
 }
+
+/** `manual`: disabled through the API. `gone`: it answered 410. `failing`: it failed for `--disable-after` (5 days). */
+export type DisabledReason = 'manual' | 'gone' | 'failing';
 
 /** The endpoint as created: the only response that carries its secret unasked. */
 export interface EndpointWithSecret extends Endpoint {
@@ -30,9 +48,48 @@ export interface CreateEndpointInput {
   enabled?: boolean;
   /** `both` adds the Standard Webhooks headers. Default `contactsmanager`. */
   signature_scheme?: SignatureScheme;
+  /** Attempts per second, 1–10,000; null or left out: no limit. */
+  rate_limit?: number | null;
+  /** Retry delays in seconds, at most `--max-attempts` − 1 of them (`[]`: no retries); null: the server's. */
+  retry_schedule?: number[] | null;
+  /** Per-attempt timeout in seconds, at most `--max-attempt-timeout`; null: the server's. */
+  timeout?: number | null;
 }
 
 export type UpdateEndpointInput = Partial<CreateEndpointInput>;
+
+/** `POST /v1/endpoints/{id}/recover`: the window of failed deliveries to send again. */
+export interface RecoverInput {
+  /** ISO 8601: deliveries that ended `failed` at or after this time… */
+  since: string;
+  /** …and before this one. Default: now. */
+  until?: string;
+}
+
+/** A recovery and its progress: its deliveries by status. */
+export interface Recovery {
+  id: string;
+  endpoint_id: string;
+  since: string;
+  until: string;
+  created_at: string;
+  /** Deliveries it created: one per failed delivery in the window that nothing had re-sent yet. */
+  total: number;
+  pending: number;
+  succeeded: number;
+  failed: number;
+  /** None of its deliveries is pending any more. */
+  done: boolean;
+}
+
+/** What a recovery of the window would send now (`dry_run`). */
+export interface RecoveryCount {
+  dry_run: true;
+  endpoint_id: string;
+  since: string;
+  until: string;
+  total: number;
+}
 
 export interface EndpointSecrets {
   secret: string;
@@ -86,6 +143,8 @@ export interface Delivery {
   last_attempt_at: string | null;
   last_status_code: number | null;
   last_error: string | null;
+  /** The last attempt's error kind, or `endpoint_disabled` when it was failed unattempted because its endpoint was disabled. */
+  last_error_kind: string | null;
   /** The delivery this one re-sends. */
   resend_of: string | null;
   created_at: string;
@@ -110,6 +169,21 @@ export interface Attempt {
   succeeded: boolean;
   /** True when no further attempt follows. */
   final: boolean;
+  /** The wait a 429/503 asked for with `Retry-After`, in ms; null without one. */
+  retry_after_requested_ms: number | null;
+  /** The wait until the next attempt when `Retry-After` was honoured (capped by `--max-retry-after`). */
+  retry_after_applied_ms: number | null;
+}
+
+/** `GET /v1/operational-webhook` (operator key): the platform-wide receiver of operational events. */
+export interface OperationalWebhook {
+  url: string;
+  /** Verifies its deliveries like any endpoint secret. */
+  secret: string;
+  enabled: boolean;
+  /** The system organization holding it, whose delivery log shows its deliveries. */
+  organization_id: string;
+  endpoint_id: string;
 }
 
 export interface DeliveryWithAttempts extends Delivery {

@@ -17,6 +17,10 @@ import { deliveryRoutes } from './routes/deliveries.js';
 import { endpointStatsRoutes } from './routes/endpoint-stats.js';
 import { endpointUrlCheckRoutes } from './routes/endpoint-url-check.js';
 import { endpointRoutes } from './routes/endpoints.js';
+import { recoveryRoutes } from './routes/recoveries.js';
+import { operationalWebhookRoutes } from './routes/operational-webhook.js';
+import { createOperationalPublisher, type OperationalPublisher } from '../lifecycle/operational-events.js';
+import { DEFAULT_RETRY_POLICY, type EndpointPolicyCaps } from '../dispatch/retry-policy.js';
 import { eventTypeRoutes } from './routes/event-types.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
@@ -49,6 +53,8 @@ export interface AppDeps {
   dashboardDir?: string | null;
   /** Origins that may frame the portal (`--portal-frame-ancestors`). Default none: nothing may frame Herald. */
   portalFrameAncestors?: readonly string[];
+  /** What an endpoint may set for itself (`--max-attempts`, `--max-attempt-timeout`). Default 10 attempts, 10 s. */
+  endpointCaps?: EndpointPolicyCaps;
   version: string;
 }
 
@@ -63,6 +69,9 @@ export interface RouteDeps {
   sessions: Sessions;
   /** Drops a revoked key from this process's key cache. */
   forgetApiKey: (keyId: string) => void;
+  endpointCaps: EndpointPolicyCaps;
+  /** Publishes `endpoint.enabled` / `endpoint.disabled` when a PATCH turns an endpoint on or off. */
+  operational: OperationalPublisher;
   version: string;
 }
 
@@ -91,6 +100,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     secretGraceMs: deps.secretGraceMs ?? 24 * 60 * 60 * 1000,
     sessions: createSessions(deps.store, clock, { embeddablePortal: (deps.portalFrameAncestors ?? []).length > 0 }),
     forgetApiKey: (keyId) => authenticator.forget(keyId),
+    endpointCaps: deps.endpointCaps ?? { maxAttempts: 10, maxTimeoutMs: DEFAULT_RETRY_POLICY.timeoutMs },
+    operational: createOperationalPublisher(deps.store, clock),
     version: deps.version,
   };
   const dashboard = loadDashboard(deps.dashboardDir === undefined ? DEFAULT_DASHBOARD_DIR : deps.dashboardDir);
@@ -138,6 +149,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       // operator key at /v1/organizations/{org}/… (organization-scope.ts).
       const organizationScoped = (scope: FastifyInstance) => {
         endpointRoutes(scope, routeDeps);
+        recoveryRoutes(scope, routeDeps);
         secretRoutes(scope, routeDeps);
         eventRoutes(scope, routeDeps);
         deliveryRoutes(scope, routeDeps);
@@ -152,7 +164,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
         sessionRoutes(scope, routeDeps);
       }));
       v1.register(anyOrganization(deps.store, organizationScoped), { prefix: '/organizations/:org' });
-      v1.register(operatorOnly((scope) => organizationRoutes(scope, routeDeps)));
+      v1.register(operatorOnly((scope) => {
+        organizationRoutes(scope, routeDeps);
+        operationalWebhookRoutes(scope, routeDeps);
+      }));
     },
     { prefix: '/v1' },
   );

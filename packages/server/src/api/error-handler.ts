@@ -2,6 +2,7 @@ import { maxHeaderSize, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ajvErrorField, ajvErrorMessage } from '../catalog/ajv-errors.js';
+import { isStorageUnavailable } from '../store/storage-errors.js';
 import {
   HeadersTooLargeError,
   HeraldError,
@@ -11,6 +12,7 @@ import {
   PayloadTooLargeError,
   RequestTimeoutError,
   ShuttingDownError,
+  StorageUnavailableError,
   UnauthorizedError,
   UnsupportedMediaTypeError,
   ValidationError,
@@ -45,7 +47,8 @@ export function errorResponder(bodyLimit: number, unknownPage?: UnknownPageRespo
     // A path that is not even valid percent-encoding matches no page either.
     if (error.code === 'FST_ERR_BAD_URL' && unknownPage?.(request, reply)) return reply;
     const herald = toHeraldError(error, bodyLimit);
-    if (herald.status >= 500 && !(herald instanceof ShuttingDownError)) {
+    if (herald instanceof StorageUnavailableError) request.log.warn({ err: error }, 'the database cannot write; answered 503');
+    else if (herald.status >= 500 && !(herald instanceof ShuttingDownError)) {
       request.log.error({ err: error }, 'request failed');
       return reply.code(500).send(body(new InternalError('internal error; the server log has the details')));
     }
@@ -106,6 +109,11 @@ function body(error: HeraldError) {
 
 function toHeraldError(error: FastifyError, bodyLimit: number): HeraldError {
   if (error instanceof HeraldError) return error;
+  if (isStorageUnavailable(error)) {
+    return new StorageUnavailableError('the database cannot write just now (disk full, I/O error or read-only); nothing was stored, send it again', {
+      cause: error,
+    });
+  }
   const first = error.validation?.[0];
   if (first !== undefined) {
     const field = ajvErrorField(first) || (error.validationContext ?? 'body');

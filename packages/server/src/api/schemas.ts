@@ -1,3 +1,5 @@
+import { endpointSettingFields } from './endpoint-settings.js';
+
 /**
  * JSON Schemas of the API's resources, shared by the routes (validation, response serialization) and
  * by the OpenAPI document. Field names are snake_case; times are ISO 8601 strings.
@@ -41,7 +43,11 @@ const errorResponse = {
 
 export const endpointResource = {
   type: 'object',
-  required: ['id', 'url', 'description', 'events', 'enabled', 'signature_scheme', 'created_at', 'updated_at'],
+  required: [
+    'id', 'url', 'description', 'events', 'enabled', 'signature_scheme', 'created_at', 'updated_at',
+    'rate_limit', 'retry_schedule', 'timeout',
+    'disabled_reason', 'disabled_at', 'failing_since', 'failed_deliveries_in_streak', 'warned_at',
+  ],
   properties: {
     id: { type: 'string' },
     url: { type: 'string' },
@@ -51,6 +57,16 @@ export const endpointResource = {
     signature_scheme: { type: 'string', enum: ['contactsmanager', 'both'] },
     created_at: time,
     updated_at: time,
+    ...endpointSettingFields,
+    disabled_reason: {
+      type: ['string', 'null'],
+      enum: ['manual', 'gone', 'failing', null],
+      description: 'Why it is disabled: `manual` (PATCH enabled:false), `gone` (it answered 410), `failing` (it failed for --disable-after). Null while enabled.',
+    },
+    disabled_at: nullableTime,
+    failing_since: { ...nullableTime, description: 'When its current failing streak began: its first failed delivery since an attempt last succeeded.' },
+    failed_deliveries_in_streak: { type: 'integer', description: 'Deliveries that ended failed since `failing_since`.' },
+    warned_at: { ...nullableTime, description: 'When `endpoint.failing` was sent for this streak.' },
   },
 } as const;
 
@@ -73,7 +89,7 @@ export const deliveryResource = {
   type: 'object',
   required: [
     'id', 'event_id', 'event_type', 'endpoint_id', 'status', 'attempt_count', 'next_attempt_at',
-    'last_attempt_at', 'last_status_code', 'last_error', 'resend_of', 'created_at', 'updated_at',
+    'last_attempt_at', 'last_status_code', 'last_error', 'last_error_kind', 'resend_of', 'created_at', 'updated_at',
   ],
   properties: {
     id: { type: 'string' },
@@ -86,6 +102,10 @@ export const deliveryResource = {
     last_attempt_at: nullableTime,
     last_status_code: { type: ['integer', 'null'] },
     last_error: nullableString,
+    last_error_kind: {
+      ...nullableString,
+      description: "The last attempt's error kind, or `endpoint_disabled` when the delivery was failed without an attempt because its endpoint was disabled (gone, failing).",
+    },
     resend_of: { ...nullableString, description: 'The delivery this one re-sends.' },
     created_at: time,
     updated_at: time,
@@ -97,6 +117,7 @@ export const attemptResource = {
   required: [
     'id', 'number', 'started_at', 'duration_ms', 'status_code', 'error_kind', 'error_message', 'response_body',
     'response_body_truncated', 'response_body_sanitized', 'request_headers', 'succeeded', 'final',
+    'retry_after_requested_ms', 'retry_after_applied_ms',
   ],
   properties: {
     id: { type: 'string' },
@@ -115,6 +136,14 @@ export const attemptResource = {
     request_headers: { type: 'object', additionalProperties: { type: 'string' } },
     succeeded: { type: 'boolean' },
     final: { type: 'boolean', description: 'True when no further attempt follows.' },
+    retry_after_requested_ms: {
+      type: ['integer', 'null'],
+      description: 'The wait a 429 or 503 asked for with Retry-After, in ms; null without one.',
+    },
+    retry_after_applied_ms: {
+      type: ['integer', 'null'],
+      description: 'The wait until the next attempt when Retry-After was honoured: capped at --max-retry-after, never under the schedule. Null after the last attempt.',
+    },
   },
 } as const;
 

@@ -1,4 +1,5 @@
-import type { Attempt, Delivery, Endpoint, EndpointSecret, Event, Page, PublishResult } from '../store/store.js';
+import { endpointSettingsJson } from './endpoint-settings.js';
+import type { Attempt, Delivery, Endpoint, EndpointSecret, Event, Page, PublishResult, Recovery } from '../store/store.js';
 
 /** Store records → API JSON (snake_case, ISO 8601 times). */
 
@@ -20,6 +21,12 @@ export function endpointJson(endpoint: Endpoint) {
     signature_scheme: endpoint.signatureScheme,
     created_at: iso(endpoint.createdAt),
     updated_at: iso(endpoint.updatedAt),
+    ...endpointSettingsJson(endpoint.settings),
+    disabled_reason: endpoint.health.disabledReason,
+    disabled_at: isoOrNull(endpoint.health.disabledAt),
+    failing_since: isoOrNull(endpoint.health.failingSince),
+    failed_deliveries_in_streak: endpoint.health.failedDeliveriesInStreak,
+    warned_at: isoOrNull(endpoint.health.warnedAt),
   };
 }
 
@@ -62,6 +69,7 @@ export function deliveryJson(delivery: Delivery) {
     last_attempt_at: isoOrNull(delivery.lastAttemptAt),
     last_status_code: delivery.lastStatusCode,
     last_error: delivery.lastError,
+    last_error_kind: delivery.lastErrorKind,
     resend_of: delivery.resendOf,
     created_at: iso(delivery.createdAt),
     updated_at: iso(delivery.updatedAt),
@@ -83,6 +91,8 @@ export function attemptJson(attempt: Attempt) {
     request_headers: attempt.requestHeaders,
     succeeded: attempt.succeeded,
     final: attempt.final,
+    retry_after_requested_ms: attempt.retryAfterRequestedMs,
+    retry_after_applied_ms: attempt.retryAfterAppliedMs,
   };
 }
 
@@ -93,5 +103,20 @@ export function publishJson(result: PublishResult) {
     created_at: iso(result.event.createdAt),
     deliveries: result.deliveries.map((d) => ({ id: d.id, endpoint_id: d.endpointId, status: d.status })),
     duplicate: result.duplicate,
+  };
+}
+
+export function recoveryJson(recovery: Recovery) {
+  return {
+    id: recovery.id,
+    endpoint_id: recovery.endpointId,
+    since: iso(recovery.since),
+    until: iso(recovery.until),
+    created_at: iso(recovery.createdAt),
+    total: recovery.total,
+    pending: recovery.pending,
+    succeeded: recovery.succeeded,
+    failed: recovery.failed,
+    done: recovery.pending === 0,
   };
 }

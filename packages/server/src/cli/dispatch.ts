@@ -5,15 +5,18 @@ import { startMetricsListener } from '../metrics-listener.js';
 import type { HeraldConfig } from '../config.js';
 import { createDispatcherFromConfig, retryPolicyFromConfig } from '../dispatch/from-config.js';
 import { createMetrics } from '../metrics.js';
-import { openStore } from '../store/open-store.js';
+import { openSecuredStore } from '../store/encrypted-store.js';
+import { secretBoxFromEnv } from '../store/secret-box.js';
 import { VERSION } from '../version.js';
+import { ensureOperationalWebhook } from '../lifecycle/operational-webhook.js';
 import { describeDatabase } from './database-name.js';
+import { operationalWebhookLines } from './operational-webhook-banner.js';
 import { addSettings, configFrom } from './options.js';
 import { stopOnSignals, warnIfPrivateNetworksAllowed } from './process-lifecycle.js';
 
 const DISPATCH_SETTINGS: Array<keyof HeraldConfig> = [
   'db', 'allowPrivateNetworks', 'concurrency', 'endpointConcurrency', 'retrySchedule', 'attemptTimeoutMs', 'leaseMs',
-  'shutdownTimeoutMs', 'metricsPort', 'metricsHost', 'logLevel',
+  'maxAttempts', 'maxAttemptTimeoutMs', 'maxRetryAfterMs', 'warnAfterMs', 'disableAfterMs', 'operationalWebhookUrl', 'shutdownTimeoutMs', 'metricsPort', 'metricsHost', 'logLevel',
 ];
 
 /**
@@ -29,7 +32,10 @@ export function dispatchCommand(program: Command): void {
       warnIfPrivateNetworksAllowed(config);
       const logger = createLogger(config.logLevel, { service: 'herald', role: 'dispatcher' });
       const policy = retryPolicyFromConfig(config);
-      const store = await openStore(config.db);
+      const store = await openSecuredStore(config.db, secretBoxFromEnv(), (message) => process.stderr.write(message));
+      const operational = config.operationalWebhookUrl === undefined
+        ? null
+        : await ensureOperationalWebhook(store, systemClock, config.operationalWebhookUrl);
       const metrics = createMetrics();
       const dispatcher = createDispatcherFromConfig(config, { store, logger, policy, metrics });
       dispatcher.start();
@@ -41,7 +47,8 @@ export function dispatchCommand(program: Command): void {
       );
       process.stdout.write(
         `Herald ${VERSION} dispatcher is running (database ${describeDatabase(config.db)}, lease owner ${dispatcher.leaseOwner})\n` +
-          (listener === null ? '' : `  Metrics:    ${listener.url} (operator key)\n`),
+          (listener === null ? '' : `  Metrics:    ${listener.url} (operator key)\n`) +
+          (operational === null ? '' : `${operationalWebhookLines(operational).join('\n')}\n`),
       );
     },
   );

@@ -4,6 +4,7 @@ import { duration } from '../config.js';
 import { systemClock } from '../clock.js';
 import { ValidationError } from '../errors.js';
 import { openStore } from '../store/open-store.js';
+import { generateEncryptionKey } from '../store/secret-box.js';
 import type { ApiKeyDetails, ApiKeyScope, Store } from '../store/store.js';
 import { resolveOrganization } from '../tenancy/organization-ref.js';
 import { addSettings, configFrom } from './options.js';
@@ -46,6 +47,13 @@ export function keysCommand(program: Command): void {
       process.stdout.write(`api key: ${apiKey}\nid:      ${id}\n`);
     });
   });
+
+  keys
+    .command('generate-encryption-key')
+    .description('print a new HERALD_ENCRYPTION_KEY (32 random bytes, base64) for encrypting secrets at rest')
+    .action(() => {
+      process.stdout.write(`${generateEncryptionKey()}\n`);
+    });
 
   addSettings(target(keys.command('list').description('list the keys that are not revoked, newest first')), ['db']).action(
     async (options: KeyTarget, command: Command) => {

@@ -1,7 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { HeraldError } from '../errors.js';
 import { VERSION } from '../version.js';
+import { backupCommand } from './backup.js';
 import { dispatchCommand } from './dispatch.js';
+import { rotateEncryptionKeyCommand } from './encryption-key.js';
 import { migrateCommand } from './migrate.js';
 import { keysCommand } from './keys.js';
 import { orgsCommand } from './orgs.js';
@@ -13,6 +15,8 @@ dispatchCommand(program);
 migrateCommand(program);
 orgsCommand(program);
 keysCommand(program);
+backupCommand(program);
+rotateEncryptionKeyCommand(program);
 
 try {
   await program.parseAsync(process.argv);

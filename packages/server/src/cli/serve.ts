@@ -3,7 +3,9 @@ import { bootstrapFirstOrganization, bootstrapOperatorKey, type CreatedOrganizat
 import { systemClock } from '../clock.js';
 import type { HeraldConfig } from '../config.js';
 import type { OrganizationProfile } from '../store/store.js';
-import { startHerald } from '../server.js';
+import { startHerald, type RunningHerald } from '../server.js';
+import { operationalWebhookLines } from './operational-webhook-banner.js';
+import { shortRetentionWarning } from '../retention/retention-warning.js';
 import { VERSION } from '../version.js';
 import { describeDatabase } from './database-name.js';
 import { addSettings, configFrom } from './options.js';
@@ -11,7 +13,7 @@ import { stopOnSignals, warnIfPrivateNetworksAllowed } from './process-lifecycle
 
 const SERVE_SETTINGS: Array<keyof HeraldConfig> = [
   'db', 'host', 'port', 'allowPrivateNetworks', 'dispatch', 'concurrency', 'endpointConcurrency',
-  'retrySchedule', 'attemptTimeoutMs', 'leaseMs', 'shutdownTimeoutMs', 'bodyLimit', 'catalogFile', 'apiKey', 'operatorKey', 'portalFrameAncestors', 'logLevel',
+  'retrySchedule', 'attemptTimeoutMs', 'maxAttempts', 'maxAttemptTimeoutMs', 'maxRetryAfterMs', 'warnAfterMs', 'disableAfterMs', 'operationalWebhookUrl', 'leaseMs', 'shutdownTimeoutMs', 'bodyLimit', 'catalogFile', 'apiKey', 'operatorKey', 'portalFrameAncestors', 'retentionMs', 'logLevel',
 ];
 
 export function serveCommand(program: Command): void {
@@ -19,8 +21,11 @@ export function serveCommand(program: Command): void {
     async (_options: unknown, command: Command) => {
       const config = configFrom(command);
       warnIfPrivateNetworksAllowed(config);
+      const shortRetention = shortRetentionWarning(config.retentionMs);
+      if (shortRetention !== null) process.stderr.write(shortRetention);
       let organizations: BannerOrganizations | undefined;
       const herald = await startHerald(config, {
+        warn: (message) => process.stderr.write(message),
         beforeListen: async (store) => {
           // Before the first organization, which would make the database no longer empty.
           if (config.operatorKey !== undefined) await bootstrapOperatorKey(store, systemClock, config.operatorKey);
@@ -32,7 +37,7 @@ export function serveCommand(program: Command): void {
         },
       });
       stopOnSignals(herald.logger, () => herald.stop());
-      printBanner(herald.url, config, organizations!);
+      printBanner(herald.url, config, organizations!, herald.operationalWebhook);
     },
   );
 }
@@ -40,7 +45,7 @@ export function serveCommand(program: Command): void {
 /** The organization this start created, or the ones it found (a restart asks for an id, so it shows one). */
 type BannerOrganizations = CreatedOrganization | { first: OrganizationProfile | undefined; count: number };
 
-function printBanner(url: string, config: HeraldConfig, organizations: BannerOrganizations): void {
+function printBanner(url: string, config: HeraldConfig, organizations: BannerOrganizations, operational: RunningHerald['operationalWebhook']): void {
   const lines = [
     '',
     `Herald ${VERSION} is running (${config.dispatch ? 'API + dispatcher' : 'API only'}, database ${describeDatabase(config.db)})`,
@@ -66,6 +71,7 @@ function printBanner(url: string, config: HeraldConfig, organizations: BannerOrg
     }
     lines.push('  API key:    shown only when it was made; make another with `herald keys create --org <id>`');
   }
+  if (operational !== null) lines.push(...operationalWebhookLines(operational));
   lines.push('');
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
+import { isStorageUnavailable } from '../store/storage-errors.js';
 import type { AttemptRecord, Store } from '../store/store.js';
 import { feedbackFor, type CircuitPolicy, type EndpointSignal } from './endpoint-circuit.js';
 
@@ -14,8 +15,10 @@ import { feedbackFor, type CircuitPolicy, type EndpointSignal } from './endpoint
  * One record can never poison a batch. When a write fails, the batch is split in halves and each is
  * written on its own, down to the single record the database refuses; that one is written in a
  * minimal form (status, duration, error kind `unstorable_response`, no text from the receiver) and
- * everyone else's records normally. Only when even the minimal form fails is the database itself
- * taken to be unavailable: then the batch is kept and tried again after `retryDelayMs`, its attempts
+ * everyone else's records normally. When even the minimal form fails, or the first failure already
+ * says the database cannot write at all (disk full, I/O error, read-only: `isStorageUnavailable`,
+ * so no record is cut down for want of disk space), the database is taken to be unavailable: then
+ * the batch is kept and tried again after `retryDelayMs`, its attempts
  * holding their dispatcher slots, which slows claiming down. Once `stopRetrying()` is called, such a
  * batch is given up instead: its leases expire and the deliveries are sent again (at least once).
  * Re-writing part of a batch is harmless: records are fenced on their lease, which a write clears.
@@ -74,9 +77,14 @@ export class AttemptRecorder {
         await this.store.recordAttempts(batch.map((entry) => entry.record), feedback);
         written = true;
       } catch (error) {
-        this.logger.warn({ err: error, records: batch.length }, 'recording a batch of attempts failed; writing its records apart');
-        written = await this.writeIsolating(batch);
-        if (written && feedback.length > 0) await this.store.recordAttempts([], feedback).catch(() => undefined);
+        if (isStorageUnavailable(error)) {
+          this.lastError = error;
+          written = false;
+        } else {
+          this.logger.warn({ err: error, records: batch.length }, 'recording a batch of attempts failed; writing its records apart');
+          written = await this.writeIsolating(batch);
+          if (written && feedback.length > 0) await this.store.recordAttempts([], feedback).catch(() => undefined);
+        }
       }
       if (!written) {
         if (this.retrying) {
@@ -107,6 +115,7 @@ export class AttemptRecorder {
     }
     const record = entries[0]!.record;
     if (await this.tryWrite([record])) return true;
+    if (isStorageUnavailable(this.lastError)) return false;
     const minimal = minimalRecord(record);
     if (!(await this.tryWrite([minimal]))) return false;
     this.logger.error(

@@ -12,6 +12,9 @@
  *   aborted and their leases released, so they are due again at once for the next process. Every
  *   cleanup step runs even when an earlier one fails. The store is the owner's to close.
  *
+ * Each recorded attempt is also handed to the endpoint lifecycle (`src/lifecycle/`: failing streaks,
+ * 410 disables, delivery.exhausted), whose periodic sweep runs while the dispatcher does.
+ *
  * Every scheduling decision (claim time, attempt start, failure time, next attempt) reads the
  * injected clock, so tests can drive time; durations are measured on the monotonic clock.
  */
@@ -27,7 +30,8 @@ import { AttemptRecorder } from './attempt-recorder.js';
 import { storableAttempt } from './storable-attempt.js';
 import { DEFAULT_CIRCUIT, endpointSignal, type CircuitPolicy } from './endpoint-circuit.js';
 import { buildDeliveryRequest } from './request.js';
-import { nextAttemptAt, validateRetryPolicy, type RetryPolicy } from './retry-policy.js';
+import type { EndpointLifecycle } from '../lifecycle/endpoint-lifecycle.js';
+import { endpointRetryPolicy, nextAttemptAt, requestedWaitMs, validateRetryPolicy, type EndpointPolicyCaps, type RetryPolicy } from './retry-policy.js';
 import { createSender, type AttemptOutcome, type Sender } from './send.js';
 
 export type DispatcherState = 'idle' | 'running' | 'stopping' | 'stopped';
@@ -37,6 +41,11 @@ export interface DispatcherOptions {
   logger: Logger;
   clock?: Clock;
   policy: RetryPolicy;
+  /**
+   * Caps on an endpoint's own retry schedule and timeout (which replace `policy`'s for it). Default:
+   * 10 attempts, and `policy.timeoutMs`.
+   */
+  endpointCaps?: Partial<EndpointPolicyCaps>;
   /** Attempts in flight at once, across all endpoints. Default 64. */
   concurrency?: number;
   /** Leases one endpoint may hold at once, across all dispatchers; its adaptive limit stays under it. Default 8. */
@@ -45,7 +54,7 @@ export interface DispatcherOptions {
   circuit?: Partial<Omit<CircuitPolicy, 'maxConcurrency'>>;
   /** Most deliveries claimed in one statement. Default: `concurrency`. */
   batchSize?: number;
-  /** How long a claimed delivery stays leased. Default: the attempt timeout plus 30 s (`herald serve` sets 60 s). */
+  /** How long a claimed delivery stays leased. Default: the longest attempt timeout plus 30 s (`herald serve` sets 60 s). */
   leaseMs?: number;
   /** Longest sleep between looks for due deliveries. Default 1000 ms. */
   pollIntervalMs?: number;
@@ -55,6 +64,8 @@ export interface DispatcherOptions {
   /** `Herald/<version>`. */
   userAgent: string;
   metrics?: Metrics;
+  /** Told of every recorded attempt (failing streaks, 410, delivery.exhausted); swept while running. */
+  lifecycle?: EndpointLifecycle;
 }
 
 export interface StopOptions {
@@ -70,6 +81,7 @@ export class Dispatcher {
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly policy: RetryPolicy;
+  private readonly endpointCaps: EndpointPolicyCaps;
   private readonly concurrency: number;
   private readonly perEndpointConcurrency: number;
   private readonly batchSize: number;
@@ -78,6 +90,7 @@ export class Dispatcher {
   readonly leaseOwner: string;
   private readonly userAgent: string;
   private readonly metrics: Metrics | undefined;
+  private readonly lifecycle: EndpointLifecycle | undefined;
   private readonly sender: Sender;
   private readonly recorder: AttemptRecorder;
   private readonly inFlight = new Set<Promise<void>>();
@@ -90,6 +103,7 @@ export class Dispatcher {
   /** Leased deliveries to hand back at shutdown: aborted attempts, and claims that raced `stop()`. */
   private readonly toRelease: string[] = [];
   private notified = false;
+  private wakeScheduled = false;
   private wake: (() => void) | null = null;
   private loopDone: Promise<void> = Promise.resolve();
   private stopped: Promise<void> | null = null;
@@ -100,14 +114,19 @@ export class Dispatcher {
     this.logger = options.logger;
     this.clock = options.clock ?? systemClock;
     this.policy = validateRetryPolicy(options.policy);
+    this.endpointCaps = {
+      maxAttempts: positiveInteger('endpointCaps.maxAttempts', options.endpointCaps?.maxAttempts ?? 10),
+      maxTimeoutMs: positiveInteger('endpointCaps.maxTimeoutMs', options.endpointCaps?.maxTimeoutMs ?? this.policy.timeoutMs),
+    };
     this.concurrency = positiveInteger('concurrency', options.concurrency ?? 64);
     this.perEndpointConcurrency = positiveInteger('perEndpointConcurrency', options.perEndpointConcurrency ?? 8);
     this.batchSize = positiveInteger('batchSize', options.batchSize ?? this.concurrency);
-    this.leaseMs = positiveInteger('leaseMs', options.leaseMs ?? this.policy.timeoutMs + 30_000);
+    this.leaseMs = positiveInteger('leaseMs', options.leaseMs ?? Math.max(this.policy.timeoutMs, this.endpointCaps.maxTimeoutMs) + 30_000);
     this.pollIntervalMs = positiveInteger('pollIntervalMs', options.pollIntervalMs ?? 1000);
     this.leaseOwner = options.leaseOwner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
     this.userAgent = options.userAgent;
     this.metrics = options.metrics;
+    this.lifecycle = options.lifecycle;
     this.sender = createSender({ allowPrivateNetworks: options.allowPrivateNetworks });
     const circuit: CircuitPolicy = {
       maxConcurrency: this.perEndpointConcurrency,
@@ -130,12 +149,22 @@ export class Dispatcher {
     this.currentState = 'running';
     this.unsubscribe = this.store.onDeliveriesDue(() => this.notify());
     this.loopDone = this.loop();
+    this.lifecycle?.start();
   }
 
-  /** Look for due deliveries now instead of at the end of the current sleep. */
+  /**
+   * Look for due deliveries now instead of at the end of the current sleep. "Now" is the next turn of
+   * the event loop: attempts whose results were written together all free their slots first, and
+   * one claim fills them all, instead of one claim (one write transaction) per finished attempt.
+   */
   notify(): void {
     this.notified = true;
-    this.wake?.();
+    if (this.wakeScheduled) return;
+    this.wakeScheduled = true;
+    setImmediate(() => {
+      this.wakeScheduled = false;
+      this.wake?.();
+    });
   }
 
   /** Stops gracefully (see the header). Calling it again returns the same promise. */
@@ -223,11 +252,16 @@ export class Dispatcher {
 
   private async attempt(delivery: ClaimedDelivery): Promise<void> {
     const startedAt = this.clock.now();
+    const policy = endpointRetryPolicy(
+      this.policy,
+      { retrySchedule: delivery.endpointRetrySchedule, timeoutMs: delivery.endpointTimeoutMs },
+      this.endpointCaps,
+    );
     const request = buildDeliveryRequest(delivery, { timestamp: Math.floor(startedAt / 1000), userAgent: this.userAgent });
     const abort = new AbortController();
     this.attemptAborts.add(abort);
     const outcome = await this.sender
-      .send({ ...request, timeoutMs: this.policy.timeoutMs, signal: abort.signal })
+      .send({ ...request, timeoutMs: policy.timeoutMs, signal: abort.signal })
       .finally(() => this.attemptAborts.delete(abort));
     if (!outcome.ok && outcome.errorKind === 'aborted') {
       // Shutdown cut it short: not an attempt the receiver can be blamed for. Hand the lease back.
@@ -235,7 +269,7 @@ export class Dispatcher {
       return;
     }
     const finishedAt = this.clock.now();
-    const next = outcome.ok ? null : nextAttemptAt(this.policy, delivery.attempt, finishedAt, outcome);
+    const next = outcome.ok ? null : nextAttemptAt(policy, delivery.attempt, finishedAt, outcome);
     if (this.metrics) observeAttempt(this.metrics, outcome, delivery.eventId, finishedAt);
     this.log(delivery, outcome, next);
     const record: AttemptRecord = {
@@ -243,9 +277,22 @@ export class Dispatcher {
       leaseOwner: this.leaseOwner,
       nextAttemptAt: next,
       recordedAt: finishedAt,
-      attempt: storableAttempt(outcome, { number: delivery.attempt, startedAt, requestHeaders: request.headers, final: next === null }),
+      attempt: {
+        ...storableAttempt(outcome, { number: delivery.attempt, startedAt, requestHeaders: request.headers, final: next === null }),
+        ...retryAfterFields(outcome, finishedAt, next),
+      },
     };
     await this.recorder.record(record, endpointSignal(delivery, outcome));
+    await this.lifecycle?.afterAttempt({
+      organizationId: delivery.organizationId,
+      endpointId: delivery.endpointId,
+      deliveryId: delivery.deliveryId,
+      eventType: delivery.eventType,
+      succeeded: outcome.ok,
+      ...(outcome.status === undefined ? {} : { status: outcome.status }),
+      final: next === null,
+      at: finishedAt,
+    });
   }
 
   private log(delivery: ClaimedDelivery, outcome: AttemptOutcome, next: number | null): void {
@@ -290,6 +337,7 @@ export class Dispatcher {
       this.recorder.stopRetrying();
       await step('settling aborted attempts', () => Promise.allSettled([...this.inFlight]));
       await step('writing finished attempts', () => this.recorder.idle());
+      if (this.lifecycle) await step('stopping the endpoint lifecycle', () => this.lifecycle!.stop());
       await step('releasing leases', () => this.releaseLeases());
     }
     await step('closing connection pools', () => this.sender.close());
@@ -313,6 +361,13 @@ export class Dispatcher {
     await this.store.releaseLeases(this.leaseOwner, ids, this.clock.now());
     this.logger.info({ released: ids.length }, 'released the leases of unfinished deliveries');
   }
+}
+
+/** The log's view of a `Retry-After`: the wait asked for, and the wait until the next attempt (none after the last). */
+function retryAfterFields(outcome: AttemptOutcome, failedAt: number, next: number | null) {
+  const requested = outcome.ok ? null : requestedWaitMs(outcome, failedAt);
+  if (requested === null) return {};
+  return { retryAfterRequestedMs: requested, retryAfterAppliedMs: next === null ? null : next - failedAt };
 }
 
 function positiveInteger(field: string, value: number): number {

@@ -41,6 +41,11 @@ export interface AttemptFailure {
   durationMs: number;
   responseBody?: Uint8Array;
   responseBodyTruncated?: boolean;
+  /**
+   * The response's `Retry-After` header as sent (first 100 characters), for the retry policy. It is
+   * receiver text: it reaches the database only inside `message`, through the storable-text boundary.
+   */
+  retryAfter?: string;
 }
 
 export type AttemptOutcome = AttemptSuccess | AttemptFailure;
@@ -98,15 +103,17 @@ export function createSender({ allowPrivateNetworks, maxResponseBytes = 4096 }: 
       const { kept: responseBody, truncated: responseBodyTruncated } = await readCapped(response.body, maxResponseBytes);
       const status = response.statusCode;
       if (status >= 200 && status < 300) return { ok: true, status, durationMs: elapsed(), responseBody, responseBodyTruncated };
+      const retryAfter = headerText(response.headers['retry-after']);
       return {
         ok: false,
         retryable: true,
         errorKind: 'http_status',
         status,
-        message: statusMessage(status, response.headers.location),
+        message: statusMessage(status, response.headers.location) + (retryAfter === undefined ? '' : ` (Retry-After: ${retryAfter})`),
         durationMs: elapsed(),
         responseBody,
         responseBodyTruncated,
+        ...(retryAfter === undefined ? {} : { retryAfter }),
       };
     } catch (error) {
       return failure(error, { timedOut: timeout.aborted, aborted: signal?.aborted === true, timeoutMs, durationMs: elapsed() });
@@ -141,6 +148,12 @@ async function readCapped(body: AsyncIterable<Buffer>, limit: number): Promise<{
     discarded += chunk.length - part.length;
   }
   return { kept: Buffer.concat(kept), truncated: discarded > 0 };
+}
+
+/** A response header's value, the first one when repeated, cut to 100 characters; undefined when absent. */
+function headerText(value: string | string[] | undefined): string | undefined {
+  const first = Array.isArray(value) ? value[0] : value;
+  return first === undefined ? undefined : first.slice(0, 100);
 }
 
 function statusMessage(status: number, location: string | string[] | undefined): string {

@@ -2,7 +2,8 @@
  * Group commit: items submitted while the event loop is busy are written together by one call to
  * `commit`. A flush starts on `setImmediate` once something is queued; while it runs, new items queue
  * up for the next one. A batch that fails as a whole is retried item by item, so one bad item fails
- * only its own caller.
+ * only its own caller — unless `failsEveryItem` says the error is not about the items (the database
+ * cannot write at all), when every caller gets it at once instead of one doomed retry each.
  */
 
 interface Waiting<T, R> {
@@ -19,6 +20,7 @@ export class GroupCommitter<T, R> {
   constructor(
     private readonly commit: (batch: T[]) => Promise<R[]>,
     private readonly maxBatchSize: number,
+    private readonly failsEveryItem: (error: unknown) => boolean = () => false,
   ) {
     if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) throw new RangeError('maxBatchSize must be a positive integer');
   }
@@ -52,6 +54,10 @@ export class GroupCommitter<T, R> {
       results = await this.commit(batch.map((w) => w.item));
     } catch (error) {
       if (batch.length === 1) return batch[0]!.reject(error);
+      if (this.failsEveryItem(error)) {
+        for (const waiting of batch) waiting.reject(error);
+        return;
+      }
       for (const waiting of batch) await this.commitBatch([waiting]);
       return;
     }

@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import { uuidv7 } from '../ids.js';
 import type { Metrics } from '../metrics.js';
 import type { NewEvent, PublishResult, Store } from '../store/store.js';
+import { isStorageUnavailable } from '../store/storage-errors.js';
 import { GroupCommitter } from './group-commit.js';
 import { payloadJson } from './payload-json.js';
 
@@ -48,6 +49,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
   const committer = new GroupCommitter<NewEvent, PublishResult>(
     (batch) => store.publishEvents(batch),
     options.maxBatchSize ?? 500,
+    isStorageUnavailable,
   );
 
   return {

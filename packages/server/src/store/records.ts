@@ -3,7 +3,9 @@ import type {
   AttemptErrorKind,
   ClaimedDelivery,
   Delivery,
+  DeliveryErrorKind,
   DeliveryStatus,
+  DisabledReason,
   Endpoint,
   EndpointSecret,
   EndpointStats,
@@ -41,6 +43,15 @@ export interface EndpointRow<Flag, List> {
   signature_scheme: string;
   created_at: number;
   updated_at: number;
+  rate_limit: number | null;
+  /** JSON text on both databases: a list of delays in ms. */
+  retry_schedule: string | null;
+  timeout_ms: number | null;
+  disabled_reason: string | null;
+  disabled_at: number | null;
+  failing_since: number | null;
+  failed_deliveries_in_streak: number;
+  warned_at: number | null;
 }
 
 export interface SecretRow {
@@ -76,6 +87,7 @@ export interface DeliveryRow {
   next_attempt_at: number | null;
   last_status_code: number | null;
   last_error: string | null;
+  last_error_kind: string | null;
   last_attempt_at: number | null;
   resend_of: string | null;
   created_at: number;
@@ -97,6 +109,8 @@ export interface AttemptRow<Flag> {
   request_headers: string;
   succeeded: Flag;
   final: Flag;
+  retry_after_requested_ms: number | null;
+  retry_after_applied_ms: number | null;
 }
 
 /** A delivery just leased, with what sending it needs from its event and endpoint. */
@@ -114,12 +128,14 @@ export interface LeasedRow {
   secrets: string[];
   concurrency_limit: number;
   consecutive_unanswered: number;
+  retry_schedule: string | null;
+  timeout_ms: number | null;
 }
 
 /** The lease columns stay out: a lease is the dispatcher's business, not part of a Delivery. */
 export const DELIVERY_COLUMNS =
   'id, organization_id, event_id, event_type, endpoint_id, status, attempt_count, next_attempt_at, ' +
-  'last_status_code, last_error, last_attempt_at, resend_of, created_at, updated_at';
+  'last_status_code, last_error, last_error_kind, last_attempt_at, resend_of, created_at, updated_at';
 
 export function toOrganization(row: OrganizationRow): Organization {
   return { id: row.id, name: row.name, createdAt: row.created_at };
@@ -136,7 +152,28 @@ export function toEndpoint<Flag, List>(row: EndpointRow<Flag, List>, decode: Col
     signatureScheme: row.signature_scheme as SignatureScheme,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    settings: {
+      rateLimit: row.rate_limit,
+      retrySchedule: retryScheduleOf(row.retry_schedule),
+      timeoutMs: row.timeout_ms,
+    },
+    health: {
+      disabledReason: row.disabled_reason as DisabledReason | null,
+      disabledAt: row.disabled_at,
+      failingSince: row.failing_since,
+      failedDeliveriesInStreak: row.failed_deliveries_in_streak,
+      warnedAt: row.warned_at,
+    },
   };
+}
+
+function retryScheduleOf(text: string | null): number[] | null {
+  return text === null ? null : (JSON.parse(text) as number[]);
+}
+
+/** `settings.retrySchedule` as its column keeps it. */
+export function retryScheduleColumn(schedule: readonly number[] | null | undefined): string | null {
+  return schedule === null || schedule === undefined ? null : JSON.stringify(schedule);
 }
 
 export function toSecret(row: SecretRow): EndpointSecret {
@@ -175,6 +212,7 @@ export function toDelivery(row: DeliveryRow): Delivery {
     nextAttemptAt: row.status === 'pending' ? row.next_attempt_at : null,
     lastStatusCode: row.last_status_code,
     lastError: row.last_error,
+    lastErrorKind: row.last_error_kind as DeliveryErrorKind | null,
     lastAttemptAt: row.last_attempt_at,
     resendOf: row.resend_of,
     createdAt: row.created_at,
@@ -198,6 +236,8 @@ export function toAttempt<Flag>(row: AttemptRow<Flag>, decode: Pick<ColumnDecodi
     requestHeaders: JSON.parse(row.request_headers) as Record<string, string>,
     succeeded: decode.flag(row.succeeded),
     final: decode.flag(row.final),
+    retryAfterRequestedMs: row.retry_after_requested_ms,
+    retryAfterAppliedMs: row.retry_after_applied_ms,
   };
 }
 
@@ -216,6 +256,8 @@ export function toClaimedDelivery(row: LeasedRow, leaseExpiresAt: number): Claim
     leaseExpiresAt,
     endpointConcurrencyLimit: row.concurrency_limit,
     endpointUnanswered: row.consecutive_unanswered,
+    endpointRetrySchedule: retryScheduleOf(row.retry_schedule),
+    endpointTimeoutMs: row.timeout_ms,
   };
 }
 
@@ -244,6 +286,7 @@ export function newDelivery(id: string, event: NewEvent, endpointId: string): De
     nextAttemptAt: event.createdAt,
     lastStatusCode: null,
     lastError: null,
+    lastErrorKind: null,
     lastAttemptAt: null,
     resendOf: null,
     createdAt: event.createdAt,

@@ -41,6 +41,42 @@ export interface Endpoint {
   signatureScheme: SignatureScheme;
   createdAt: number;
   updatedAt: number;
+  /** Its own delivery settings (`EndpointSettings`); each null means the server's default. */
+  settings: EndpointSettings;
+  /** Why it is disabled and how long it has been failing (`src/lifecycle/`). */
+  health: EndpointHealth;
+}
+
+/** `manual`: PATCH enabled:false. `gone`: it answered 410. `failing`: the warn-then-disable ladder. */
+export type DisabledReason = 'manual' | 'gone' | 'failing';
+
+/**
+ * An endpoint's failing streak and why it is disabled. It is failing from its first delivery that
+ * ended `failed` until one of its attempts succeeds; re-enabling it clears everything here.
+ */
+export interface EndpointHealth {
+  /** Null while enabled. */
+  disabledReason: DisabledReason | null;
+  disabledAt: number | null;
+  /** When the first failed delivery of the current streak failed; null when not failing. */
+  failingSince: number | null;
+  /** Deliveries that ended `failed` since `failingSince`. */
+  failedDeliveriesInStreak: number;
+  /** When `endpoint.failing` was sent for this streak; null if not yet. */
+  warnedAt: number | null;
+}
+
+/**
+ * What a customer may set for one endpoint, within the operator's caps (checked by the API, not
+ * here). Null: the server's setting applies.
+ */
+export interface EndpointSettings {
+  /** At most this many attempts started per second (fixed one-second windows), across every dispatcher. */
+  rateLimit: number | null;
+  /** Delays before each retry, in ms, replacing the server's `--retry-schedule`. */
+  retrySchedule: number[] | null;
+  /** Per-attempt timeout in ms, replacing `--attempt-timeout`. */
+  timeoutMs: number | null;
 }
 
 export interface EndpointSecret {
@@ -72,6 +108,8 @@ export interface Delivery {
   nextAttemptAt: number | null;
   lastStatusCode: number | null;
   lastError: string | null;
+  /** The last attempt's error kind, or `endpoint_disabled` when it was failed without one. */
+  lastErrorKind: DeliveryErrorKind | null;
   lastAttemptAt: number | null;
   /** The delivery this one re-sends, when created by a resend. */
   resendOf: string | null;
@@ -89,6 +127,9 @@ export type AttemptErrorKind =
   | 'aborted'
   /** The receiver answered, but the database refused to store the attempt as it was; a minimal record stands in. */
   | 'unstorable_response';
+
+/** `endpoint_disabled`: failed without an attempt because its endpoint was disabled (`gone`, `failing`). */
+export type DeliveryErrorKind = AttemptErrorKind | 'endpoint_disabled';
 
 export interface Attempt {
   id: string;
@@ -110,6 +151,10 @@ export interface Attempt {
   succeeded: boolean;
   /** True when no further attempt follows this one. */
   final: boolean;
+  /** The wait a 429/503 asked for with `Retry-After`, in ms from the failure; null without one. */
+  retryAfterRequestedMs: number | null;
+  /** The wait until the next attempt when `Retry-After` was honoured (capped, never under the schedule's). */
+  retryAfterAppliedMs: number | null;
 }
 
 /** Everything the dispatcher needs to send one attempt, read in the same statement that leases it. */
@@ -130,6 +175,9 @@ export interface ClaimedDelivery {
   /** The endpoint's adaptive concurrency limit and unanswered streak when claimed (see `EndpointFeedback`). */
   endpointConcurrencyLimit: number;
   endpointUnanswered: number;
+  /** The endpoint's own retry schedule and timeout, null for the dispatcher's. */
+  endpointRetrySchedule: number[] | null;
+  endpointTimeoutMs: number | null;
 }
 
 export interface NewEvent {
@@ -144,6 +192,8 @@ export interface NewEvent {
   idempotencyExpiresAt: number;
   /** Restrict fan-out to this endpoint (test events). Null fans out to every subscriber. */
   onlyEndpointId?: string | null;
+  /** Leave this endpoint out of the fan-out: an operational event is never sent to the endpoint it is about. */
+  exceptEndpointId?: string | null;
 }
 
 export interface PublishResult {
@@ -156,11 +206,14 @@ export interface PublishResult {
 export interface AttemptRecord {
   deliveryId: string;
   leaseOwner: string;
-  attempt: Omit<Attempt, 'id' | 'deliveryId'>;
+  /** The Retry-After fields may be left out: no Retry-After. */
+  attempt: Omit<Attempt, 'id' | 'deliveryId' | RetryAfterFields> & Partial<Pick<Attempt, RetryAfterFields>>;
   /** Null when the delivery is finished (succeeded, or failed for good). */
   nextAttemptAt: number | null;
   recordedAt: number;
 }
+
+type RetryAfterFields = 'retryAfterRequestedMs' | 'retryAfterAppliedMs';
 
 /**
  * How an endpoint behaved in a batch of recorded attempts, for its adaptive concurrency limit and its
@@ -218,6 +271,8 @@ export interface EndpointPatch {
   events?: string[];
   enabled?: boolean;
   signatureScheme?: SignatureScheme;
+  /** Only the settings given change; null resets one to the server's default. */
+  settings?: Partial<EndpointSettings>;
 }
 
 export interface NewEndpoint {
@@ -230,6 +285,8 @@ export interface NewEndpoint {
   signatureScheme: SignatureScheme;
   secret: string;
   createdAt: number;
+  /** Default: every setting null. */
+  settings?: Partial<EndpointSettings>;
 }
 
 export interface ClaimOptions {
@@ -248,7 +305,7 @@ export interface EndpointStats {
   lastAttemptAt: number | null;
 }
 
-export interface Store extends TenancyStore {
+export interface Store extends TenancyStore, RecoveryStore, LifecycleStore, RetentionStore, SecretStorage {
   /** Creates the schema or brings it up to date. Safe to call from several processes at once. */
   migrate(): Promise<void>;
   close(): Promise<void>;
@@ -420,4 +477,193 @@ export interface TenancyStore {
   endSession(id: string, now: number): Promise<boolean>;
   /** Ends every live session of the organization; returns how many. */
   endOrganizationSessions(organizationId: string, now: number): Promise<number>;
+}
+
+// Recovery: re-sending, in bulk, what an endpoint missed while it was failing (`POST
+// /v1/endpoints/{id}/recover`). The route is `api/routes/recoveries.ts`.
+
+/**
+ * Which deliveries a recovery takes: those of one endpoint that ended `failed` at or after `since`
+ * and before `until` (their last change: the final attempt, or being failed without one), and that
+ * nothing has re-sent yet: no resend and no earlier recovery points at them (`resendOf`).
+ */
+export interface RecoveryWindow {
+  organizationId: string;
+  endpointId: string;
+  since: number;
+  until: number;
+}
+
+export interface NewRecovery extends RecoveryWindow {
+  id: string;
+  createdAt: number;
+  /** An id for each delivery it creates. */
+  newDeliveryId: () => string;
+}
+
+/** A recovery with the deliveries it created, counted by their status now. */
+export interface Recovery {
+  id: string;
+  organizationId: string;
+  endpointId: string;
+  since: number;
+  until: number;
+  createdAt: number;
+  total: number;
+  pending: number;
+  succeeded: number;
+  failed: number;
+}
+
+export interface RecoveryStore {
+  /** How many deliveries `recoverDeliveries` would re-send for this window now. */
+  countRecoverable(window: RecoveryWindow): Promise<number>;
+  /**
+   * A new pending delivery (same event, so the same envelope id; `resendOf` the original) for every
+   * delivery in the window, and the recovery itself, in one transaction that also holds off another
+   * recovery of the same endpoint: recovering a window twice re-sends nothing the second time. Null
+   * when the endpoint is unknown.
+   */
+  recoverDeliveries(recovery: NewRecovery): Promise<Recovery | null>;
+  getRecovery(organizationId: string, endpointId: string, id: string): Promise<Recovery | null>;
+  /** The endpoint's recoveries, newest first. */
+  listRecoveries(organizationId: string, endpointId: string, limit: number): Promise<Recovery[]>;
+}
+
+// Endpoint lifecycle: the failing streak, automatic disabling (410, warn-then-disable) and the
+// coalescing of delivery.exhausted. The policy around them is `src/lifecycle/`.
+
+/** What one finished attempt means for its endpoint's failing streak. */
+export interface EndpointHealthChange {
+  endpointId: string;
+  /** `succeeded` ends the streak; `delivery_failed` (a delivery ended failed) starts or extends it. */
+  kind: 'succeeded' | 'delivery_failed';
+  at: number;
+}
+
+/** A `delivery.exhausted` to send now, standing for `count` deliveries of the endpoint (this one included). */
+export interface ExhaustionNotice {
+  endpointId: string;
+  organizationId: string;
+  /** The latest exhausted delivery the notice stands for. */
+  deliveryId: string;
+  count: number;
+}
+
+export interface LifecycleStore {
+  /** Applies the changes in order, in one transaction. A success on an endpoint that is not failing writes nothing. */
+  recordEndpointHealth(changes: EndpointHealthChange[]): Promise<void>;
+  /** Disables an enabled endpoint with `reason`; null when it is unknown or already disabled. */
+  disableEndpoint(organizationId: string, endpointId: string, reason: 'gone' | 'failing', now: number): Promise<Endpoint | null>;
+  /**
+   * Marks warned, and returns, up to `limit` enabled endpoints failing since `failingSince` or earlier
+   * and not yet warned in this streak. Each streak is returned once, whichever process asks.
+   */
+  warnFailingEndpoints(failingSince: number, now: number, limit: number): Promise<Endpoint[]>;
+  /**
+   * Disables (reason `failing`) and returns up to `limit` enabled endpoints failing since `failingSince`
+   * or earlier with at least `minFailedDeliveries` failed deliveries in the streak.
+   */
+  disableFailingEndpoints(failingSince: number, minFailedDeliveries: number, now: number, limit: number): Promise<Endpoint[]>;
+  /**
+   * Ends up to `limit` pending deliveries of endpoints disabled as `gone` or `failing` (not `manual`:
+   * that is a pause, its backlog waits) as `failed` with error kind `endpoint_disabled`, skipping any
+   * whose lease is still live. Returns how many it ended.
+   */
+  failDeliveriesOfDisabledEndpoints(now: number, limit: number): Promise<number>;
+  /**
+   * Counts an exhausted delivery of the endpoint: a notice to send now when the endpoint's last one
+   * is `windowMs` old or more (carrying what the window held back), else null and it is held back.
+   */
+  noteExhaustedDelivery(endpointId: string, deliveryId: string, now: number, windowMs: number): Promise<ExhaustionNotice | null>;
+  /** Notices for what was held back, once its window has ended; each is returned once. */
+  takeHeldBackExhaustions(now: number, windowMs: number, limit: number): Promise<ExhaustionNotice[]>;
+}
+
+// Retention: deleting, in small batches, what is older than the retention period. The policy (what,
+// when, how fast) is `src/retention/`; these methods each do one short batch.
+
+export interface PruneBatch {
+  /** Another process holds the pruning lock (PostgreSQL): nothing was done; try again later. */
+  busy: boolean;
+  /** Rows deleted (deliveries, events, or expired records, by method; attempts not counted). */
+  deleted: number;
+  /** The batch was full: more may be waiting. */
+  more: boolean;
+  /** The last row looked at, for methods that walk a table in id order: pass it as `after` to go on. */
+  lastId: string | null;
+}
+
+export interface OrganizationPruneBatch {
+  events: number;
+  deliveries: number;
+  /** The batch was full: more may be waiting. */
+  more: boolean;
+  lastId: string | null;
+}
+
+/** SQLite's page accounting, for giving free pages back to the file system; null on PostgreSQL. */
+export interface SpaceStats {
+  pageSize: number;
+  pageCount: number;
+  freePages: number;
+}
+
+export interface RetentionStore {
+  /**
+   * Deletes up to `limit` deliveries that finished (succeeded or failed; never pending) before
+   * `finishedBefore`, oldest first, with their attempts, and raises each organization's pruned
+   * watermark to the newest id it deleted (`wasPruned`).
+   */
+  pruneFinishedDeliveries(finishedBefore: number, limit: number): Promise<PruneBatch>;
+  /**
+   * Looks at up to `limit` events created before `createdBefore`, in id order after `after`, and
+   * deletes those with no delivery left (and their idempotency keys).
+   */
+  pruneEvents(createdBefore: number, after: string | null, limit: number): Promise<PruneBatch>;
+  /** Deletes up to `limit` each of idempotency keys, dashboard sessions and portal-link uses expired before `now`. */
+  pruneExpired(now: number, limit: number): Promise<PruneBatch>;
+  /**
+   * One batch of an operator's early pruning: looks at up to `limit` of the organization's events
+   * created before `until`, after `after`; deletes their finished deliveries, and each event left
+   * with none pending. Waits for the pruning lock rather than giving up.
+   */
+  pruneOrganizationEvents(organizationId: string, until: number, after: string | null, limit: number): Promise<OrganizationPruneBatch>;
+  /** Whether `id` (a delivery or event id not found) is at or before the organization's pruned watermark. */
+  wasPruned(organizationId: string, id: string): Promise<boolean>;
+  spaceStats(): Promise<SpaceStats | null>;
+  /** SQLite: `PRAGMA incremental_vacuum(pages)`, returning how many pages the file shrank by. PostgreSQL: 0. */
+  reclaimFreePages(pages: number): Promise<number>;
+}
+
+// Secrets at rest: the encryption layer (`store/secret-box.ts`, applied by `store/encrypted-store.ts`)
+// reads and rewrites every stored secret value through these, to encrypt existing plain text and to
+// re-encrypt under a new key.
+
+export interface StoredSecret {
+  kind: 'endpoint' | 'server';
+  /** The row: `endpoint_secrets.seq`, or the server secret's name. */
+  ref: string;
+  /** What the value belongs to: the endpoint's id, or the server secret's name. */
+  owner: string;
+  /** As stored: plain text, or sealed. */
+  value: string;
+}
+
+export interface StoredSecretChange {
+  kind: StoredSecret['kind'];
+  ref: string;
+  from: string;
+  to: string;
+}
+
+export interface SecretStorage {
+  /** Every stored secret value: endpoint secrets (expired ones too) and server secrets. */
+  listStoredSecrets(): Promise<StoredSecret[]>;
+  /**
+   * Replaces stored values in one transaction, each only where it still holds `from`; returns how
+   * many changed. SQLite then rewrites the file (VACUUM) and empties the WAL, so the old values'
+   * bytes are gone from disk too.
+   */
+  replaceStoredSecrets(changes: StoredSecretChange[]): Promise<number>;
 }

@@ -1,3 +1,4 @@
+import { isOperationalEventType } from '../catalog/operational-events.js';
 import type { NewEvent } from './store.js';
 
 /** An enabled endpoint as fan-out sees it. */
@@ -7,14 +8,20 @@ export interface Subscriber {
   events: string[];
 }
 
-/** Whether an endpoint subscribed to `events` (types, or `['*']`) receives events of `type`. */
+/**
+ * Whether an endpoint subscribed to `events` (types, or `['*']`) receives events of `type`. `*` leaves
+ * out the operational types: those go only to endpoints that name them.
+ */
 export function subscribes(events: readonly string[], type: string): boolean {
-  return events.includes('*') || events.includes(type);
+  return events.includes(type) || (events.includes('*') && !isOperationalEventType(type));
 }
 
-/** The endpoints an event goes to: the one a test event names, whatever it subscribes to, or every subscriber of its type. */
+/**
+ * The endpoints an event goes to: the one a test event names, whatever it subscribes to, or every
+ * subscriber of its type but the one it is about (`exceptEndpointId`).
+ */
 export function recipients(subscribers: readonly Subscriber[], event: NewEvent): Subscriber[] {
   return event.onlyEndpointId
     ? subscribers.filter((e) => e.id === event.onlyEndpointId)
-    : subscribers.filter((e) => subscribes(e.events, event.type));
+    : subscribers.filter((e) => subscribes(e.events, event.type) && e.id !== event.exceptEndpointId);
 }

@@ -21,12 +21,14 @@ export type Access =
   /** Keys, portal links and "sign out everywhere": what hands out or ends access. */
   | 'admin'
   /** The dashboard's own session (`/session`): any holder may read or end their own. */
-  | 'session';
+  | 'session'
+  /** What only the platform may do inside an organization: `DELETE /events` (early pruning). */
+  | 'operator';
 
 export type Holder = ApiKeyScope | SessionScope;
 
 const GRANTS: Record<Holder, ReadonlySet<Access>> = {
-  operator: new Set(['read', 'publish', 'manage', 'admin', 'session']),
+  operator: new Set(['read', 'publish', 'manage', 'admin', 'session', 'operator']),
   admin: new Set(['read', 'publish', 'manage', 'admin', 'session']),
   publish: new Set(['publish', 'session']),
   read: new Set(['read', 'session']),
@@ -34,7 +36,7 @@ const GRANTS: Record<Holder, ReadonlySet<Access>> = {
 };
 
 /** The key scope to name in a refusal: the narrowest one that grants `access`. */
-const NEEDED: Record<Access, ApiKeyScope> = { read: 'read', publish: 'publish', manage: 'admin', admin: 'admin', session: 'read' };
+const NEEDED: Record<Access, ApiKeyScope> = { read: 'read', publish: 'publish', manage: 'admin', admin: 'admin', session: 'read', operator: 'operator' };
 
 const ADMIN_PATHS = [/^\/api-keys(\/|$)/, /^\/portal-links(\/|$)/, /^\/sessions$/];
 
@@ -44,6 +46,7 @@ export function accessFor(method: string, path: string): Access {
   if (ADMIN_PATHS.some((pattern) => pattern.test(path))) return 'admin';
   if (method === 'GET' || method === 'HEAD') return 'read';
   if (method === 'POST' && path === '/events') return 'publish';
+  if (method === 'DELETE' && path === '/events') return 'operator';
   return 'manage';
 }
 
@@ -57,7 +60,7 @@ export function requireAccess(holder: Holder, access: Access, what: string): voi
   const needed = NEEDED[access];
   const who = holder === 'portal' ? 'a portal session' : `a key with the "${holder}" scope`;
   throw new InsufficientScopeError(
-    `${what} needs the "${needed}" scope${needed === 'admin' ? '' : ' (or "admin")'}; ${who} cannot do it`,
+    `${what} needs the "${needed}" scope${needed === 'admin' || needed === 'operator' ? '' : ' (or "admin")'}; ${who} cannot do it`,
     { field: 'authorization' },
   );
 }

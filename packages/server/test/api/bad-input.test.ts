@@ -3,6 +3,7 @@ import { connect, type AddressInfo, type Socket } from 'node:net';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import type { InjectOptions, RouteOptions } from 'fastify';
 import { countRows, createTestApi, endpointBody, publishBody, userNewPayload, type TestApi } from '../helpers/fixtures.js';
+import { accessFor } from '../../src/tenancy/scopes.js';
 
 /**
  * "Every input gets a clear answer, never a 500", on both stores (this suite also runs with
@@ -22,6 +23,7 @@ const VALID_BODIES: Record<string, () => Record<string, unknown>> = {
   'POST /v1/endpoints/:id/test': () => ({ event: 'user.new' }),
   'POST /v1/events': () => publishBody(),
   'POST /v1/api-keys': () => ({ scope: 'read', name: 'ci' }),
+  'POST /v1/endpoints/:id/recover': () => ({ since: '2026-01-01T00:00:00Z' }),
 };
 
 interface JsonSchema {
@@ -135,9 +137,12 @@ async function seededApi(): Promise<{ api: TestApi; ids: Ids; routes: RouteOptio
   const endpoint = (await api.request('POST', '/v1/endpoints', endpointBody({ events: ['*'] }))).json();
   const event = (await api.request('POST', '/v1/events', publishBody())).json();
   const ids = { endpoint: endpoint.id, event: event.id, delivery: event.deliveries[0].id };
-  // The operator API and the /v1/organizations/{org}/… copies of these routes (the same handlers and
-  // schemas, hidden from OpenAPI) take an operator key; organizations.test.ts covers them.
-  const own = (r: RouteOptions) => r.url.startsWith('/v1/') && !r.url.startsWith('/v1/organizations') && r.method !== 'HEAD';
+  // The operator API, the /v1/organizations/{org}/… copies of these routes (the same handlers and
+  // schemas, hidden from OpenAPI) and the operator-only organization routes (DELETE /v1/events) take
+  // an operator key; organizations.test.ts and the retention tests cover them.
+  const own = (r: RouteOptions) =>
+    r.url.startsWith('/v1/') && !r.url.startsWith('/v1/organizations') && r.method !== 'HEAD' &&
+    accessFor(String(r.method), r.url.slice('/v1'.length)) !== 'operator';
   return { api, ids, routes: routes.filter(own) };
 }
 

@@ -43,6 +43,8 @@ describe('deliveries API', () => {
         request_headers: { 'x-webhook-id': event.id, 'x-webhook-attempt': '1' },
         succeeded: false,
         final: true,
+        retry_after_requested_ms: null,
+        retry_after_applied_ms: null,
       },
     ]);
   });

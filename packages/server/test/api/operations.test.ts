@@ -62,6 +62,7 @@ describe('operations routes', () => {
       'DELETE /v1/api-keys/{id}',
       'DELETE /v1/endpoints/{id}',
       'DELETE /v1/endpoints/{id}/secret/previous',
+      'DELETE /v1/events',
       'DELETE /v1/organizations/{org}',
       'DELETE /v1/session',
       'DELETE /v1/sessions',
@@ -74,10 +75,13 @@ describe('operations routes', () => {
       'GET /v1/endpoint-stats',
       'GET /v1/endpoints',
       'GET /v1/endpoints/{id}',
+      'GET /v1/endpoints/{id}/recoveries',
+      'GET /v1/endpoints/{id}/recoveries/{recovery}',
       'GET /v1/endpoints/{id}/secret',
       'GET /v1/event-types',
       'GET /v1/events',
       'GET /v1/events/{id}',
+      'GET /v1/operational-webhook',
       'GET /v1/organizations',
       'GET /v1/organizations/{org}',
       'GET /v1/session',
@@ -87,6 +91,7 @@ describe('operations routes', () => {
       'POST /v1/deliveries/{id}/resend',
       'POST /v1/endpoints',
       'POST /v1/endpoints/validate',
+      'POST /v1/endpoints/{id}/recover',
       'POST /v1/endpoints/{id}/secret/rotate',
       'POST /v1/endpoints/{id}/test',
       'POST /v1/events',
@@ -103,7 +108,7 @@ describe('operations routes', () => {
     const response = await api.request('GET', '/v1/event-types');
     assert.equal(response.statusCode, 200);
     const types = response.json();
-    assert.equal(types.length, 11);
+    assert.equal(types.length, 15);
     assert.deepEqual(Object.keys(types[0]), ['name', 'group', 'description', 'schema', 'example']);
     assert.deepEqual(types[0].example, api.catalog.get('user.new')!.example);
     assert.deepEqual(types[0].schema, api.catalog.get('user.new')!.schema);

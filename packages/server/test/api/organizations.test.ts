@@ -103,7 +103,7 @@ describe('the operator API', () => {
     const changed = await asOperator('PATCH', '/v1/organizations/acme', { name: 'Acme Corp', metadata: { plan: 'pro' } });
     assert.equal(changed.statusCode, 200, changed.body);
     assert.deepEqual(
-      { ...changed.json(), created_at: undefined },
+      { ...(changed.json() as Record<string, unknown>), created_at: undefined },
       { id: acme.id, uid: 'acme', name: 'Acme Corp', metadata: { plan: 'pro' }, created_at: undefined },
     );
     const cleared = await asOperator('PATCH', `/v1/organizations/${acme.id}`, { uid: null });

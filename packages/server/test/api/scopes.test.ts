@@ -22,6 +22,8 @@ const TABLE: Array<{ method: Method; path: string; body?: unknown; needs: 'read'
   { method: 'POST', path: '/v1/endpoints/:endpoint/secret/rotate', body: {}, needs: 'admin', portal: true },
   { method: 'POST', path: '/v1/endpoints/:endpoint/test', body: {}, needs: 'admin', portal: true },
   { method: 'POST', path: '/v1/deliveries/:delivery/resend', needs: 'admin', portal: true },
+  { method: 'POST', path: '/v1/endpoints/:endpoint/recover', body: { since: '2025-12-31T00:00:00Z' }, needs: 'admin', portal: true },
+  { method: 'GET', path: '/v1/endpoints/:endpoint/recoveries', needs: 'read', portal: true },
   { method: 'POST', path: '/v1/events', body: publishBody(), needs: 'publish', portal: false },
   { method: 'POST', path: '/v1/portal-links', body: {}, needs: 'admin', portal: false },
   { method: 'GET', path: '/v1/api-keys', needs: 'admin', portal: false },

@@ -19,7 +19,7 @@ describe('response headers', () => {
     api = await createTestApi({ dashboardDir: dir.path });
     const link = (await api.request('POST', '/v1/portal-links', {})).json().url as string;
     for (const url of ['/v1/endpoints', '/webhooks', new URL(link).pathname + new URL(link).search, '/portal']) {
-      const response = await api.app.inject({ method: 'GET', url, headers: url.startsWith('/v1') ? api.org.headers : {} });
+      const response: { headers: Record<string, unknown> } = await api.app.inject({ method: 'GET', url, headers: url.startsWith('/v1') ? api.org.headers : {} });
       assert.equal(response.headers['x-frame-options'], 'DENY', url);
       assert.match(String(response.headers['content-security-policy']), /frame-ancestors 'none'$/, url);
     }

@@ -25,7 +25,7 @@ function example(type: string): Record<string, unknown> {
 }
 
 describe('default event catalog', () => {
-  it('holds the eleven event types of wire spec §4 in four groups', () => {
+  it('holds the eleven event types of wire spec §4 in four groups, then the four operational types', () => {
     assert.deepEqual(
       catalog.eventTypes.map((t) => `${t.group}: ${t.name}`),
       [
@@ -40,6 +40,10 @@ describe('default event catalog', () => {
         'Reaction: user.create_reaction',
         'Reaction: user.update_reaction',
         'Reaction: user.delete_reaction',
+        'Operational: endpoint.failing',
+        'Operational: endpoint.disabled',
+        'Operational: endpoint.enabled',
+        'Operational: delivery.exhausted',
       ],
     );
     for (const type of catalog.eventTypes) assert.ok(type.description.length > 0, `${type.name} has a description`);
@@ -158,7 +162,7 @@ describe('operator event types', () => {
 
   it('adds the types of an operator file after the built-in ones', () => {
     const merged = loadCatalog(catalogFile({ event_types: [orderPaid] }));
-    assert.equal(merged.eventTypes.length, 12);
+    assert.equal(merged.eventTypes.length, 16);
     assert.equal(merged.eventTypes.at(-1)?.name, 'order.paid');
     assert.doesNotThrow(() => merged.validatePayload('order.paid', orderPaid.example));
     assert.throws(() => merged.validatePayload('order.paid', { ...orderPaid.example, amount_cents: -1 }), {

@@ -56,6 +56,8 @@ describe('herald serve', () => {
     [[], { HERALD_ATTEMPT_TIMEOUT: '-1s' }, /HERALD_ATTEMPT_TIMEOUT must be a duration/],
     [[], { HERALD_API_KEY: 'short' }, /HERALD_API_KEY must be at least 24 characters/],
     [['--lease', '5s', '--attempt-timeout', '10s'], {}, /--lease \(HERALD_LEASE\) must be longer than --attempt-timeout/],
+    [['--max-attempt-timeout', '90s'], {}, /--lease \(HERALD_LEASE\) must be longer than --max-attempt-timeout/],
+    [['--max-attempts', '0'], {}, /--max-attempts must be a whole number from 1 to 100/],
     [['--log-level', 'loud'], {}, /--log-level must be one of/],
   ] as const) {
     it(`refuses ${[...args, ...Object.entries(env).map(([k, v]) => `${k}=${v}`)].join(' ')} naming the setting and the rule`, async () => {

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { pino } from 'pino';
 import { AttemptRecorder } from '../../src/dispatch/attempt-recorder.js';
 import { DEFAULT_RETRY_POLICY } from '../../src/dispatch/retry-policy.js';
-import type { AttemptRecord, Store } from '../../src/store/store.js';
+import type { AttemptRecord, Delivery, Store } from '../../src/store/store.js';
 import type { Receiver } from '../../../../test-support/receiver.js';
 import { dispatchHarness, interceptStore, settle, waitFor } from './harness.js';
 
@@ -40,7 +40,7 @@ describe('one endpoint cannot hurt another', () => {
       if (answering) res.end('ok');
     });
     await h.endpoint({ url: flaky.url });
-    const published = [];
+    const published: Delivery[] = [];
     for (let i = 0; i < 10; i++) published.push((await h.publish()).deliveries[0]!);
 
     const dispatcher = h.dispatcher({

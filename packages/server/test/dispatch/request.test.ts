@@ -25,6 +25,8 @@ function claimed(overrides: Partial<ClaimedDelivery> = {}): ClaimedDelivery {
     leaseExpiresAt: 1_672_531_240_000,
     endpointConcurrencyLimit: 4,
     endpointUnanswered: 0,
+    endpointRetrySchedule: null,
+    endpointTimeoutMs: null,
     ...overrides,
   };
 }

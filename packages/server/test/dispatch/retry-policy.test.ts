@@ -5,6 +5,7 @@ import {
   DEFAULT_RETRY_POLICY,
   maxAttempts,
   nextAttemptAt,
+  requestedWaitMs,
   validateRetryPolicy,
   type RetryPolicy,
 } from '../../src/dispatch/retry-policy.js';
@@ -83,4 +84,49 @@ describe('validateRetryPolicy', () => {
       );
     });
   }
+});
+
+describe('retry policy: receivers that ask to wait, and receivers that are gone', () => {
+  const verdict = (status: number, retryAfter?: string) => ({ retryable: true, status, ...(retryAfter === undefined ? {} : { retryAfter }) });
+
+  it('waits the delta-seconds a 429 asks for when it is longer than the schedule', () => {
+    assert.equal(nextAttemptAt(DEFAULT_RETRY_POLICY, 1, failedAt, verdict(429, '5')), failedAt + 5000);
+    assert.equal(requestedWaitMs(verdict(429, ' 5 '), failedAt), 5000);
+  });
+
+  it('keeps the schedule when Retry-After asks for less than it', () => {
+    assert.equal(nextAttemptAt(DEFAULT_RETRY_POLICY, 1, failedAt, verdict(503, '1')), failedAt + 3000);
+  });
+
+  it('honours an HTTP date on a 503, and a date in the past asks for no wait', () => {
+    const at = new Date(failedAt + 42_000).toUTCString();
+    assert.equal(requestedWaitMs(verdict(503, at), failedAt), 42_000);
+    assert.equal(nextAttemptAt(DEFAULT_RETRY_POLICY, 1, failedAt, verdict(503, at)), failedAt + 42_000);
+    assert.equal(requestedWaitMs(verdict(503, new Date(failedAt - 5000).toUTCString()), failedAt), 0);
+  });
+
+  it('caps a two-day Retry-After at maxRetryAfterMs (1 h by default)', () => {
+    assert.equal(nextAttemptAt(DEFAULT_RETRY_POLICY, 1, failedAt, verdict(429, String(2 * 86_400))), failedAt + 3_600_000);
+    const policy = { ...DEFAULT_RETRY_POLICY, maxRetryAfterMs: 60_000 };
+    assert.equal(nextAttemptAt(policy, 1, failedAt, verdict(429, String(2 * 86_400))), failedAt + 60_000);
+  });
+
+  it('ignores Retry-After on other statuses and values that are neither seconds nor a date', () => {
+    assert.equal(requestedWaitMs(verdict(500, '5'), failedAt), null);
+    assert.equal(requestedWaitMs(verdict(429, 'soon'), failedAt), null);
+    assert.equal(requestedWaitMs(verdict(429, '-5'), failedAt), null);
+    assert.equal(nextAttemptAt(DEFAULT_RETRY_POLICY, 1, failedAt, verdict(500, '60')), failedAt + 3000);
+  });
+
+  it('still counts the attempt: a Retry-After on the last attempt gives up', () => {
+    assert.equal(nextAttemptAt(DEFAULT_RETRY_POLICY, 3, failedAt, verdict(429, '5')), null);
+  });
+
+  it('never retries a 410 Gone', () => {
+    assert.equal(nextAttemptAt(DEFAULT_RETRY_POLICY, 1, failedAt, verdict(410)), null);
+  });
+
+  it('refuses a negative maxRetryAfterMs, naming it', () => {
+    assert.throws(() => validateRetryPolicy({ ...DEFAULT_RETRY_POLICY, maxRetryAfterMs: -1 }), { field: 'maxRetryAfterMs' });
+  });
 });

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { uuidv7 } from '../../src/ids.js';
+import { describeRecoveryContract } from './store-contract-recovery.js';
 import { describeTenancyContract } from './store-contract-tenancy.js';
+import { describeLifecycleContract } from './store-contract-lifecycle.js';
+import { describeRetentionContract } from './store-contract-retention.js';
 import type { AttemptRecord, ClaimedDelivery, EndpointFeedback, NewEndpoint, NewEvent, Store } from '../../src/store/store.js';
 
 /**
@@ -271,6 +274,8 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
           leaseExpiresAt: T0 + 30_000,
           endpointConcurrencyLimit: 4,
           endpointUnanswered: 0,
+          endpointRetrySchedule: null,
+          endpointTimeoutMs: null,
         } satisfies ClaimedDelivery);
       });
 
@@ -529,6 +534,9 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
     });
 
     describeTenancyContract(() => ({ store, org }), T0);
+    describeRetentionContract(() => ({ store, org }));
+    describeRecoveryContract(() => ({ store, org }), T0);
+    describeLifecycleContract(() => ({ store, org }), T0);
 
     describe('server secrets', () => {
       it('keeps the first stored value of a server secret, even when callers race', async () => {

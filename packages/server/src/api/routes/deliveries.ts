@@ -5,6 +5,7 @@ import type { DeliveryStatus } from '../../store/store.js';
 import type { RouteDeps } from '../app.js';
 import { attemptResource, deliveryResource, errorResponses, eventTypeName, idParams, pageOf, pageQuery, resourceId } from '../schemas.js';
 import { attemptJson, deliveryJson } from '../serialize.js';
+import { notFoundOrPruned } from '../not-found-or-pruned.js';
 
 interface DeliveryQuery {
   endpoint_id?: string;
@@ -22,7 +23,7 @@ const tags = ['deliveries'];
 export function deliveryRoutes(app: FastifyInstance, { store, clock }: RouteDeps): void {
   async function find(organizationId: string, deliveryId: string) {
     const delivery = await store.getDelivery(organizationId, deliveryId);
-    if (delivery === null) throw new NotFoundError(`no delivery ${deliveryId}`, { field: 'id' });
+    if (delivery === null) throw await notFoundOrPruned(store, organizationId, 'delivery', deliveryId);
     return delivery;
   }
 

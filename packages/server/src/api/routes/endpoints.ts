@@ -9,8 +9,10 @@ import { errorResponses, eventTypeName, endpointResource, idParams, publishRespo
 import { generateEndpointSecret } from '../secrets.js';
 import { endpointJson, publishJson } from '../serialize.js';
 import { absentBodyAsEmpty } from '../validation.js';
+import { announceEnabledChange } from '../../lifecycle/operational-events.js';
+import { endpointSettingFields, settingsFromBody, type EndpointSettingsBody } from '../endpoint-settings.js';
 
-interface EndpointBody {
+interface EndpointBody extends EndpointSettingsBody {
   url: string;
   events: string[];
   description?: string;
@@ -31,11 +33,12 @@ const endpointFields = {
   description: { type: 'string', maxLength: 500 },
   enabled: { type: 'boolean' },
   signature_scheme: { type: 'string', enum: ['contactsmanager', 'both'] },
+  ...endpointSettingFields,
 } as const;
 
 const tags = ['endpoints'];
 
-export function endpointRoutes(app: FastifyInstance, { store, catalog, publisher, clock }: RouteDeps): void {
+export function endpointRoutes(app: FastifyInstance, { store, catalog, publisher, clock, endpointCaps, operational }: RouteDeps): void {
   async function find(organizationId: string, id: string) {
     const endpoint = await store.getEndpoint(organizationId, id);
     if (endpoint === null) throw new NotFoundError(`no endpoint ${id}`, { field: 'id' });
@@ -60,6 +63,7 @@ export function endpointRoutes(app: FastifyInstance, { store, catalog, publisher
     const { body } = request;
     validateEndpointUrl(body.url);
     checkEvents(catalog, body.events);
+    const settings = settingsFromBody(body, endpointCaps);
     const secret = generateEndpointSecret();
     const endpoint = await store.createEndpoint({
       id: uuidv7(clock.now()),
@@ -71,6 +75,7 @@ export function endpointRoutes(app: FastifyInstance, { store, catalog, publisher
       signatureScheme: body.signature_scheme ?? 'contactsmanager',
       secret,
       createdAt: clock.now(),
+      settings,
     });
     return reply.code(201).send({ ...endpointJson(endpoint), secret });
   });
@@ -102,14 +107,23 @@ export function endpointRoutes(app: FastifyInstance, { store, catalog, publisher
     const { body } = request;
     if (body.url !== undefined) validateEndpointUrl(body.url);
     if (body.events !== undefined) checkEvents(catalog, body.events);
+    const settings = settingsFromBody(body, endpointCaps);
+    const before = body.enabled === undefined ? null : await find(request.organizationId, request.params.id);
     const endpoint = await store.updateEndpoint(request.organizationId, request.params.id, {
       ...(body.url !== undefined ? { url: body.url } : {}),
       ...(body.events !== undefined ? { events: body.events } : {}),
       ...(body.description !== undefined ? { description: body.description } : {}),
       ...(body.enabled !== undefined ? { enabled: body.enabled } : {}),
       ...(body.signature_scheme !== undefined ? { signatureScheme: body.signature_scheme } : {}),
+      ...(Object.keys(settings).length > 0 ? { settings } : {}),
     }, clock.now());
     if (endpoint === null) throw new NotFoundError(`no endpoint ${request.params.id}`, { field: 'id' });
+    if (before !== null && before.enabled !== endpoint.enabled) {
+      // The change is made; a failure to tell subscribers is logged, not answered as a failed PATCH.
+      await announceEnabledChange(operational, endpoint, clock.now()).catch((error: unknown) => {
+        request.log.error({ err: error, endpointId: endpoint.id }, 'publishing the endpoint\'s operational event failed');
+      });
+    }
     return endpointJson(endpoint);
   });
 

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { NotFoundError, ValidationError } from '../../errors.js';
+import { ValidationError } from '../../errors.js';
+import { pruneOrganization } from '../../retention/organization-pruning.js';
+import { notFoundOrPruned } from '../not-found-or-pruned.js';
 import type { RouteDeps } from '../app.js';
 import { errorResponses, eventResource, eventTypeName, eventWithDeliveries, idParams, pageOf, pageQuery, publishResponse } from '../schemas.js';
 import { deliveryJson, eventJsonText, eventPageJsonText, publishJson } from '../serialize.js';
@@ -88,6 +90,31 @@ export function eventRoutes(app: FastifyInstance, { store, publisher }: RouteDep
     return reply.type(JSON_TEXT).send(eventPageJsonText(page));
   });
 
+  app.delete<{ Querystring: { until: string } }>('/events', {
+    schema: {
+      tags,
+      summary:
+        'Operator only, at /v1/organizations/{org}/events: deletes the organization\'s events created before `until`, with their finished deliveries and attempts, ahead of retention. Events with a pending delivery stay. Later reads, resends and recoveries of what was deleted answer 404 `pruned`.',
+      querystring: {
+        type: 'object',
+        required: ['until'],
+        additionalProperties: false,
+        properties: { until: { type: 'string', format: 'date-time', description: 'Delete what was created before this time.' } },
+      },
+      response: {
+        200: {
+          type: 'object',
+          required: ['deleted_events', 'deleted_deliveries'],
+          properties: { deleted_events: { type: 'integer' }, deleted_deliveries: { type: 'integer' } },
+        },
+        ...errorResponses,
+      },
+    },
+  }, async (request) => {
+    const pruned = await pruneOrganization(store, request.organizationId, Date.parse(request.query.until));
+    return { deleted_events: pruned.events, deleted_deliveries: pruned.deliveries };
+  });
+
   app.get<{ Params: { id: string } }>('/events/:id', {
     schema: {
       tags,
@@ -97,7 +124,7 @@ export function eventRoutes(app: FastifyInstance, { store, publisher }: RouteDep
     },
   }, async (request, reply) => {
     const event = await store.getEvent(request.organizationId, request.params.id);
-    if (event === null) throw new NotFoundError(`no event ${request.params.id}`, { field: 'id' });
+    if (event === null) throw await notFoundOrPruned(store, request.organizationId, 'event', request.params.id);
     const deliveries = await store.listDeliveriesForEvent(request.organizationId, event.id);
     return reply.type(JSON_TEXT).send(eventJsonText(event, { deliveries: deliveries.map(deliveryJson) }));
   });

@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { toClaimedDelivery, type LeasedRow } from '../records.js';
 import type { ClaimedDelivery, ClaimOptions } from '../store.js';
+import { rateWindow } from '../rate-window.js';
 import { inTransaction } from './transaction.js';
 
 /**
@@ -35,7 +36,11 @@ import { inTransaction } from './transaction.js';
  *
  * Limits: an endpoint may hold `min(perEndpointLimit, its adaptive concurrency_limit)` leases, and
  * none while its circuit is open (`circuit_open_until` in the future); see `dispatch/endpoint-circuit.ts`.
- * Both live on the endpoint row, so they hold across every dispatcher process.
+ * Both live on the endpoint row, so they hold across every dispatcher process. So does `rate_limit`:
+ * at most that many leases per one-second window of the clock (`rateWindow`), counted on the row
+ * (`rate_window_start`, `rate_window_count`) by statement 2 itself, under the endpoint lock of
+ * statement 1, so two claimers cannot both spend the same window. An endpoint whose window is spent
+ * is not claimable; its deliveries wait, neither failed nor charged an attempt.
  *
  * Fairness: statement 1 serves endpoints in turns by organization (each organization's endpoint with
  * the oldest due work, then each one's second…), skipping those already at their limit; statement 2
@@ -109,12 +114,13 @@ async function lockClaimableEndpoints(
          ORDER BY d.next_attempt_at LIMIT 1
        ) due
        WHERE c.enabled AND (c.circuit_open_until IS NULL OR c.circuit_open_until <= $1)
+         AND (c.rate_limit IS NULL OR c.rate_window_start <> $4 OR c.rate_window_count < c.rate_limit)
          AND due.leased < least($2, c.concurrency_limit)
      ) claimable ON claimable.id = e.id
      ORDER BY claimable.turn, claimable.oldest, e.id
      LIMIT $3
      FOR NO KEY UPDATE OF e${locked === 'skip locked' ? ' SKIP LOCKED' : ''}`,
-    values: [now, perEndpointLimit, limit],
+    values: [now, perEndpointLimit, limit, rateWindow(now)],
   });
   return rows.map((r) => r.id);
 }
@@ -129,7 +135,10 @@ async function leaseDueDeliveries(
     name: 'herald_lease_due_deliveries',
     text: `WITH free AS (
        SELECT en.id AS endpoint_id, en.organization_id,
-              least($3::int, en.concurrency_limit) - ${LIVE_LEASES_OF('en.id', '$2', '$3')}::int AS slots
+              least(
+                least($3::int, en.concurrency_limit) - ${LIVE_LEASES_OF('en.id', '$2', '$3')}::int,
+                coalesce(en.rate_limit - CASE WHEN en.rate_window_start = $7 THEN en.rate_window_count ELSE 0 END, $4::int)
+              ) AS slots
        FROM endpoints en WHERE en.id = ANY($1::text[])
      ),
      due AS (
@@ -157,19 +166,31 @@ async function leaseDueDeliveries(
        SELECT d.id FROM deliveries d JOIN chosen ON chosen.id = d.id
        WHERE d.status = 'pending' AND d.next_attempt_at <= $2
        FOR UPDATE OF d SKIP LOCKED
+     ),
+     leased AS (
+       UPDATE deliveries d
+       SET lease_owner = $5, lease_expires_at = $6, next_attempt_at = $6,
+           attempt_count = d.attempt_count + 1, updated_at = $2
+       FROM locked, events ev, endpoints e
+       WHERE d.id = locked.id AND ev.id = d.event_id AND e.id = d.endpoint_id
+         AND d.status = 'pending' AND d.next_attempt_at <= $2
+       RETURNING d.id, d.organization_id, d.endpoint_id, d.event_id, d.event_type, d.attempt_count,
+         ev.payload, e.url, e.signature_scheme, e.concurrency_limit, e.consecutive_unanswered,
+         e.retry_schedule, e.timeout_ms,
+         ARRAY(SELECT s.secret FROM endpoint_secrets s
+               WHERE s.endpoint_id = d.endpoint_id AND (s.expires_at IS NULL OR s.expires_at > $2)
+               ORDER BY s.seq DESC) AS secrets
+     ),
+     rate_counted AS (
+       -- Counts what was actually leased (locked rows skipped above are not), for rate-limited endpoints only.
+       UPDATE endpoints en
+       SET rate_window_start = $7,
+           rate_window_count = CASE WHEN en.rate_window_start = $7 THEN en.rate_window_count ELSE 0 END + taken.n
+       FROM (SELECT endpoint_id, count(*)::int AS n FROM leased GROUP BY endpoint_id) taken
+       WHERE en.id = taken.endpoint_id AND en.rate_limit IS NOT NULL
      )
-     UPDATE deliveries d
-     SET lease_owner = $5, lease_expires_at = $6, next_attempt_at = $6,
-         attempt_count = d.attempt_count + 1, updated_at = $2
-     FROM locked, events ev, endpoints e
-     WHERE d.id = locked.id AND ev.id = d.event_id AND e.id = d.endpoint_id
-       AND d.status = 'pending' AND d.next_attempt_at <= $2
-     RETURNING d.id, d.organization_id, d.endpoint_id, d.event_id, d.event_type, d.attempt_count,
-       ev.payload, e.url, e.signature_scheme, e.concurrency_limit, e.consecutive_unanswered,
-       ARRAY(SELECT s.secret FROM endpoint_secrets s
-             WHERE s.endpoint_id = d.endpoint_id AND (s.expires_at IS NULL OR s.expires_at > $2)
-             ORDER BY s.seq DESC) AS secrets`,
-    values: [endpointIds, now, perEndpointLimit, limit, leaseOwner, leaseExpiresAt],
+     SELECT * FROM leased`,
+    values: [endpointIds, now, perEndpointLimit, limit, leaseOwner, leaseExpiresAt, rateWindow(now)],
   });
   return rows
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))

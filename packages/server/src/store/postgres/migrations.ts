@@ -168,6 +168,67 @@ const MIGRATIONS: readonly string[] = [
     expires_at bigint NOT NULL
   );
   `,
+  /* 5 */ `
+  -- Per-endpoint settings (NULL: the server's; the retry schedule as JSON text, as on SQLite), with
+  -- the rate limit's current one-second window (start, attempts started in it); recoveries, and the
+  -- deliveries each one created.
+  ALTER TABLE endpoints ADD COLUMN rate_limit integer;
+  ALTER TABLE endpoints ADD COLUMN retry_schedule text;
+  ALTER TABLE endpoints ADD COLUMN timeout_ms integer;
+  ALTER TABLE endpoints ADD COLUMN rate_window_start bigint NOT NULL DEFAULT 0;
+  ALTER TABLE endpoints ADD COLUMN rate_window_count integer NOT NULL DEFAULT 0;
+
+  CREATE TABLE recoveries (
+    id text COLLATE "C" PRIMARY KEY,
+    organization_id text COLLATE "C" NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    endpoint_id text COLLATE "C" NOT NULL REFERENCES endpoints(id) ON DELETE CASCADE,
+    since bigint NOT NULL,
+    until bigint NOT NULL,
+    total integer NOT NULL,
+    created_at bigint NOT NULL
+  );
+  CREATE INDEX recoveries_by_endpoint ON recoveries(endpoint_id, id);
+  ALTER TABLE deliveries ADD COLUMN recovery_id text COLLATE "C";
+  CREATE INDEX deliveries_by_recovery ON deliveries(recovery_id) WHERE recovery_id IS NOT NULL;
+  CREATE INDEX deliveries_by_resend_of ON deliveries(resend_of) WHERE resend_of IS NOT NULL;
+  CREATE INDEX deliveries_failed_by_endpoint ON deliveries(endpoint_id, updated_at) WHERE status = 'failed';
+  `,
+  /* 6 */ `
+  -- Endpoint lifecycle (src/lifecycle/): why and when an endpoint was disabled, its failing streak
+  -- (since its first failed delivery, how many failed, when endpoint.failing was sent), and the
+  -- delivery.exhausted coalescing window. Endpoints disabled before this read as disabled by hand.
+  ALTER TABLE endpoints ADD COLUMN disabled_reason text;
+  ALTER TABLE endpoints ADD COLUMN disabled_at bigint;
+  ALTER TABLE endpoints ADD COLUMN failing_since bigint;
+  ALTER TABLE endpoints ADD COLUMN failed_deliveries_in_streak integer NOT NULL DEFAULT 0;
+  ALTER TABLE endpoints ADD COLUMN warned_at bigint;
+  ALTER TABLE endpoints ADD COLUMN exhausted_notified_at bigint;
+  ALTER TABLE endpoints ADD COLUMN exhausted_unreported integer NOT NULL DEFAULT 0;
+  ALTER TABLE endpoints ADD COLUMN exhausted_last_delivery_id text COLLATE "C";
+  UPDATE endpoints SET disabled_reason = 'manual', disabled_at = updated_at WHERE NOT enabled;
+  CREATE INDEX endpoints_failing ON endpoints(failing_since) WHERE failing_since IS NOT NULL;
+  CREATE INDEX endpoints_exhausted_unreported ON endpoints(exhausted_notified_at) WHERE exhausted_unreported > 0;
+  CREATE INDEX endpoints_disabled_automatically ON endpoints(id) WHERE NOT enabled AND disabled_reason IN ('gone', 'failing');
+  -- Why a delivery ended as it did (an attempt's error kind, or endpoint_disabled), and the waits a
+  -- receiver asked for with Retry-After.
+  ALTER TABLE deliveries ADD COLUMN last_error_kind text;
+  ALTER TABLE attempts ADD COLUMN retry_after_requested_ms bigint;
+  ALTER TABLE attempts ADD COLUMN retry_after_applied_ms bigint;
+  `,
+  /* 7 */ `
+  -- Retention (src/retention/). The pruner takes finished deliveries by when they finished, and
+  -- expired idempotency keys, sessions and portal-link uses by expiry. pruned_watermarks holds, per
+  -- organization, the newest pruned delivery or event id: ids are UUID v7, so time-ordered, and an
+  -- id at or below it that is not found was pruned (answered 404 "pruned", not "not_found").
+  CREATE INDEX deliveries_finished ON deliveries(updated_at) WHERE status <> 'pending';
+  CREATE INDEX idempotency_keys_by_expiry ON idempotency_keys(expires_at);
+  CREATE INDEX sessions_by_expiry ON sessions(expires_at);
+  CREATE INDEX portal_link_uses_by_expiry ON portal_link_uses(expires_at);
+  CREATE TABLE pruned_watermarks (
+    organization_id text COLLATE "C" PRIMARY KEY REFERENCES organizations(id) ON DELETE CASCADE,
+    pruned_through text COLLATE "C" NOT NULL
+  );
+  `,
 ];
 
 /** The newest migration number this build knows. */

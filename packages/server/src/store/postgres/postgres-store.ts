@@ -24,6 +24,7 @@ import type {
 import { page } from '../paging.js';
 import {
   DELIVERY_COLUMNS,
+  retryScheduleColumn,
   toDelivery,
   toEndpointStats,
   toEvent,
@@ -41,7 +42,11 @@ import { DUE_CHANNEL, DueNotifier } from './due-notifier.js';
 import { migrate } from './migrations.js';
 import { publishInTransaction } from './publish.js';
 import { recordAttempts } from './record.js';
+import { PostgresRecoveries } from './recovery.js';
+import { PostgresRetention } from './retention.js';
+import { PostgresStoredSecrets } from './stored-secrets.js';
 import { PostgresTenancy } from './tenancy.js';
+import { PostgresLifecycle } from './lifecycle.js';
 import { ENDPOINT_COLUMNS, toAttempt, toEndpoint, type AttemptRow, type EndpointRow } from './rows.js';
 import { inTransaction } from './transaction.js';
 
@@ -69,6 +74,10 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
 export class PostgresStore implements Store {
   private readonly claimer: PostgresClaimer;
   private readonly tenancy: PostgresTenancy;
+  private readonly lifecycle: PostgresLifecycle;
+  private readonly recoveries: PostgresRecoveries;
+  private readonly retention: PostgresRetention;
+  private readonly storedSecrets: PostgresStoredSecrets;
   private closing: Promise<void> | null = null;
 
   constructor(
@@ -78,6 +87,10 @@ export class PostgresStore implements Store {
   ) {
     this.claimer = new PostgresClaimer(pool);
     this.tenancy = new PostgresTenancy(pool);
+    this.lifecycle = new PostgresLifecycle(pool);
+    this.recoveries = new PostgresRecoveries(pool, notifier);
+    this.retention = new PostgresRetention(pool, schema);
+    this.storedSecrets = new PostgresStoredSecrets(pool);
   }
 
   async migrate(): Promise<void> {
@@ -131,12 +144,40 @@ export class PostgresStore implements Store {
   endSession: Store['endSession'] = (id, now) => this.tenancy.endSession(id, now);
   endOrganizationSessions: Store['endOrganizationSessions'] = (organizationId, now) => this.tenancy.endOrganizationSessions(organizationId, now);
 
+  // Recoveries: postgres/recovery.ts.
+  countRecoverable: Store['countRecoverable'] = (window) => this.recoveries.countRecoverable(window);
+  recoverDeliveries: Store['recoverDeliveries'] = (recovery) => this.recoveries.recoverDeliveries(recovery);
+  getRecovery: Store['getRecovery'] = (organizationId, endpointId, id) => this.recoveries.getRecovery(organizationId, endpointId, id);
+  listRecoveries: Store['listRecoveries'] = (organizationId, endpointId, limit) => this.recoveries.listRecoveries(organizationId, endpointId, limit);
+
+  // Retention (pruning in batches under an advisory lock, the pruned watermark): postgres/retention.ts.
+  pruneFinishedDeliveries: Store['pruneFinishedDeliveries'] = (finishedBefore, limit) => this.retention.pruneFinishedDeliveries(finishedBefore, limit);
+  pruneEvents: Store['pruneEvents'] = (createdBefore, after, limit) => this.retention.pruneEvents(createdBefore, after, limit);
+  pruneExpired: Store['pruneExpired'] = (now, limit) => this.retention.pruneExpired(now, limit);
+  pruneOrganizationEvents: Store['pruneOrganizationEvents'] = (organizationId, until, after, limit) => this.retention.pruneOrganizationEvents(organizationId, until, after, limit);
+  wasPruned: Store['wasPruned'] = (organizationId, id) => this.retention.wasPruned(organizationId, id);
+  spaceStats: Store['spaceStats'] = () => this.retention.spaceStats();
+  reclaimFreePages: Store['reclaimFreePages'] = () => this.retention.reclaimFreePages();
+
+  // Secrets at rest (encrypting existing ones, re-encrypting): postgres/stored-secrets.ts.
+  listStoredSecrets: Store['listStoredSecrets'] = () => this.storedSecrets.listStoredSecrets();
+  replaceStoredSecrets: Store['replaceStoredSecrets'] = (changes) => this.storedSecrets.replaceStoredSecrets(changes);
+
+  // Endpoint lifecycle (failing streaks, automatic disabling, delivery.exhausted coalescing): postgres/lifecycle.ts.
+  recordEndpointHealth: Store['recordEndpointHealth'] = (changes) => this.lifecycle.recordEndpointHealth(changes);
+  disableEndpoint: Store['disableEndpoint'] = (organizationId, id, reason, now) => this.lifecycle.disableEndpoint(organizationId, id, reason, now);
+  warnFailingEndpoints: Store['warnFailingEndpoints'] = (since, now, limit) => this.lifecycle.warnFailingEndpoints(since, now, limit);
+  disableFailingEndpoints: Store['disableFailingEndpoints'] = (since, min, now, limit) => this.lifecycle.disableFailingEndpoints(since, min, now, limit);
+  failDeliveriesOfDisabledEndpoints: Store['failDeliveriesOfDisabledEndpoints'] = (now, limit) => this.lifecycle.failDeliveriesOfDisabledEndpoints(now, limit);
+  noteExhaustedDelivery: Store['noteExhaustedDelivery'] = (endpointId, deliveryId, now, windowMs) => this.lifecycle.noteExhaustedDelivery(endpointId, deliveryId, now, windowMs);
+  takeHeldBackExhaustions: Store['takeHeldBackExhaustions'] = (now, windowMs, limit) => this.lifecycle.takeHeldBackExhaustions(now, windowMs, limit);
+
   async createEndpoint(endpoint: NewEndpoint): Promise<Endpoint> {
     const { rows } = await this.pool.query<EndpointRow>(
       `WITH created AS (
          INSERT INTO endpoints (id, organization_id, url, description, events, enabled, signature_scheme,
-           created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+           created_at, updated_at, rate_limit, retry_schedule, timeout_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $10, $11, $12)
          RETURNING ${ENDPOINT_COLUMNS}
        ), secret AS (
          INSERT INTO endpoint_secrets (endpoint_id, secret, created_at, expires_at)
@@ -153,6 +194,9 @@ export class PostgresStore implements Store {
         endpoint.signatureScheme,
         endpoint.createdAt,
         endpoint.secret,
+        endpoint.settings?.rateLimit ?? null,
+        retryScheduleColumn(endpoint.settings?.retrySchedule),
+        endpoint.settings?.timeoutMs ?? null,
       ],
     );
     return toEndpoint(rows[0]!);
@@ -178,7 +222,17 @@ export class PostgresStore implements Store {
     const { rows } = await this.pool.query<EndpointRow>(
       `UPDATE endpoints
        SET url = coalesce($3, url), description = coalesce($4, description), events = coalesce($5, events),
-           enabled = coalesce($6, enabled), signature_scheme = coalesce($7, signature_scheme), updated_at = $8
+           enabled = coalesce($6, enabled), signature_scheme = coalesce($7, signature_scheme), updated_at = $8,
+           -- A setting may be reset to NULL, so "left out" is a flag of its own, not a NULL.
+           rate_limit = CASE WHEN $9 THEN $10 ELSE rate_limit END,
+           retry_schedule = CASE WHEN $11 THEN $12 ELSE retry_schedule END,
+           timeout_ms = CASE WHEN $13 THEN $14 ELSE timeout_ms END,
+           -- Disabling by hand says so (an automatic reason stays); re-enabling clears the reason and the streak.
+           disabled_reason = CASE WHEN $6 AND NOT enabled THEN NULL WHEN NOT $6 AND enabled THEN 'manual' ELSE disabled_reason END,
+           disabled_at = CASE WHEN $6 AND NOT enabled THEN NULL WHEN NOT $6 AND enabled THEN $8 ELSE disabled_at END,
+           failing_since = CASE WHEN $6 AND NOT enabled THEN NULL ELSE failing_since END,
+           failed_deliveries_in_streak = CASE WHEN $6 AND NOT enabled THEN 0 ELSE failed_deliveries_in_streak END,
+           warned_at = CASE WHEN $6 AND NOT enabled THEN NULL ELSE warned_at END
        WHERE organization_id = $1 AND id = $2
        RETURNING ${ENDPOINT_COLUMNS}`,
       [
@@ -190,6 +244,12 @@ export class PostgresStore implements Store {
         patch.enabled ?? null,
         patch.signatureScheme ?? null,
         now,
+        patch.settings?.rateLimit !== undefined,
+        patch.settings?.rateLimit ?? null,
+        patch.settings?.retrySchedule !== undefined,
+        retryScheduleColumn(patch.settings?.retrySchedule),
+        patch.settings?.timeoutMs !== undefined,
+        patch.settings?.timeoutMs ?? null,
       ],
     );
     const row = rows[0];

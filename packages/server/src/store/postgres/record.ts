@@ -45,6 +45,8 @@ async function recordFinishedAttempts(pool: Pool | PoolClient, records: AttemptR
     requestHeaders: [] as string[],
     succeeded: [] as boolean[],
     final: [] as boolean[],
+    retryAfterRequestedMs: [] as Array<number | null>,
+    retryAfterAppliedMs: [] as Array<number | null>,
   };
   for (const { deliveryId, leaseOwner, attempt, nextAttemptAt, recordedAt } of records) {
     const status = statusAfterAttempt(attempt.succeeded, nextAttemptAt);
@@ -66,23 +68,27 @@ async function recordFinishedAttempts(pool: Pool | PoolClient, records: AttemptR
     columns.requestHeaders.push(JSON.stringify(attempt.requestHeaders));
     columns.succeeded.push(attempt.succeeded);
     columns.final.push(attempt.final);
+    columns.retryAfterRequestedMs.push(attempt.retryAfterRequestedMs ?? null);
+    columns.retryAfterAppliedMs.push(attempt.retryAfterAppliedMs ?? null);
   }
   // One statement: the fenced update decides which records still hold their lease, and only
   // those get an attempt row. A record from a dispatcher whose lease expired matches nothing.
   await pool.query({
-    name: 'herald_record_attempts_v2',
+    name: 'herald_record_attempts_v3',
     text: `WITH input AS (
        SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::bigint[], $6::bigint[],
          $7::text[], $8::bigint[], $9::int[], $10::int[], $11::text[], $12::text[], $13::text[], $14::boolean[],
-         $15::boolean[], $16::text[], $17::boolean[], $18::boolean[])
+         $15::boolean[], $16::text[], $17::boolean[], $18::boolean[], $19::bigint[], $20::bigint[])
          AS t(delivery_id, lease_owner, number, status, next_attempt_at, recorded_at, attempt_id, started_at,
               duration_ms, status_code, error_kind, error_message, response_body, response_body_truncated,
-              response_body_sanitized, request_headers, succeeded, final)
+              response_body_sanitized, request_headers, succeeded, final, retry_after_requested_ms,
+              retry_after_applied_ms)
      ),
      finished AS (
        UPDATE deliveries d
        SET status = i.status, next_attempt_at = i.next_attempt_at, lease_owner = NULL, lease_expires_at = NULL,
-           last_status_code = i.status_code, last_error = i.error_message, last_attempt_at = i.started_at,
+           last_status_code = i.status_code, last_error = i.error_message, last_error_kind = i.error_kind,
+           last_attempt_at = i.started_at,
            updated_at = i.recorded_at
        FROM input i
        WHERE d.id = i.delivery_id AND d.lease_owner = i.lease_owner AND d.attempt_count = i.number
@@ -90,10 +96,10 @@ async function recordFinishedAttempts(pool: Pool | PoolClient, records: AttemptR
      )
      INSERT INTO attempts (id, delivery_id, number, started_at, duration_ms, status_code, error_kind,
        error_message, response_body, response_body_truncated, response_body_sanitized, request_headers,
-       succeeded, final)
+       succeeded, final, retry_after_requested_ms, retry_after_applied_ms)
      SELECT i.attempt_id, i.delivery_id, i.number, i.started_at, i.duration_ms, i.status_code, i.error_kind,
             i.error_message, i.response_body, i.response_body_truncated, i.response_body_sanitized,
-            i.request_headers, i.succeeded, i.final
+            i.request_headers, i.succeeded, i.final, i.retry_after_requested_ms, i.retry_after_applied_ms
      FROM input i JOIN finished f ON f.id = i.delivery_id`,
     values: Object.values(columns),
   });

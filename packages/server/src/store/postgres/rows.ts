@@ -11,7 +11,8 @@ export type EndpointRow = records.EndpointRow<boolean, string[]>;
 export type AttemptRow = records.AttemptRow<boolean>;
 
 export const ENDPOINT_COLUMNS =
-  'id, organization_id, url, description, events, enabled, signature_scheme, created_at, updated_at';
+  'id, organization_id, url, description, events, enabled, signature_scheme, created_at, updated_at, ' +
+  'rate_limit, retry_schedule, timeout_ms, disabled_reason, disabled_at, failing_since, failed_deliveries_in_streak, warned_at';
 
 export function toEndpoint(row: EndpointRow): Endpoint {
   return records.toEndpoint(row, POSTGRES);

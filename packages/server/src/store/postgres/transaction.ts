@@ -19,6 +19,13 @@ export async function inTransaction<T>(
   for (let run = 1; ; run++) {
     const client = await pool.connect();
     let broken = false;
+    // A connection that drops between statements (server restart, failover) emits 'error' on the
+    // checked-out client, where nothing else listens: unheard, it would crash the process. The
+    // statement under way rejects anyway; the client is discarded below.
+    const onError = (): void => {
+      broken = true;
+    };
+    client.on('error', onError);
     try {
       await client.query(begin);
       const result = await work(client);
@@ -32,6 +39,7 @@ export async function inTransaction<T>(
       throw error;
     } finally {
       // A connection that cannot even roll back is discarded rather than handed to the next caller.
+      client.off('error', onError);
       client.release(broken);
     }
   }

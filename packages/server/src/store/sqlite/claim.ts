@@ -1,6 +1,8 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { rateWindow } from '../rate-window.js';
 import { toClaimedDelivery, type LeasedRow } from '../records.js';
 import type { ClaimedDelivery, ClaimOptions } from '../store.js';
+import { commitWithoutFsync } from './durability.js';
 
 /**
  * Leasing due deliveries on SQLite. One process owns the file, and a write transaction
@@ -13,6 +15,9 @@ import type { ClaimedDelivery, ClaimOptions } from '../store.js';
  *
  * Limits: an endpoint may hold `min(perEndpointLimit, its adaptive concurrency_limit)` leases, and
  * none while its circuit is open (`circuit_open_until` in the future); see `dispatch/endpoint-circuit.ts`.
+ * An endpoint with a `rate_limit` gets at most that many leases per one-second window of the clock
+ * (`rateWindow`), counted on its row (`rate_window_start`, `rate_window_count`) in the same
+ * transaction; a delivery over the limit is simply not leased, so it waits, uncharged.
  *
  * Fairness: the batch is shared out in quotas, first equally between the organizations with due work,
  * then equally between each one's endpoints, starting from a rotating offset; what a quota leaves
@@ -26,10 +31,11 @@ import type { ClaimedDelivery, ClaimOptions } from '../store.js';
  */
 export class SqliteClaimer {
   private readonly liveLeases: Statement<[number]>;
-  private readonly endpointsWithDueWork: Statement<[number, number]>;
+  private readonly endpointsWithDueWork: Statement<[number, number, number, number]>;
   private readonly dueForEndpoint: Statement<[string, number, number]>;
   private readonly lease: Statement<[string, number, number, number, string]>;
   private readonly secrets: Statement<[string, number]>;
+  private readonly countRate: Statement<[number, number, string]>;
   private rotation = 0;
 
   constructor(private readonly db: Database) {
@@ -39,12 +45,16 @@ export class SqliteClaimer {
        GROUP BY endpoint_id`,
     );
     this.endpointsWithDueWork = db.prepare(
-      `SELECT e.id, e.organization_id, e.url, e.signature_scheme, e.concurrency_limit, e.consecutive_unanswered
+      `SELECT e.id, e.organization_id, e.url, e.signature_scheme, e.concurrency_limit, e.consecutive_unanswered,
+              e.retry_schedule, e.timeout_ms, e.rate_limit,
+              CASE WHEN e.rate_window_start = ? THEN e.rate_window_count ELSE 0 END AS rate_used
        FROM endpoints e
-       WHERE e.enabled = 1 AND (e.circuit_open_until IS NULL OR e.circuit_open_until <= ?) AND EXISTS (
+       WHERE e.enabled = 1 AND (e.circuit_open_until IS NULL OR e.circuit_open_until <= ?)
+         AND (e.rate_limit IS NULL OR e.rate_window_start <> ? OR e.rate_window_count < e.rate_limit) AND EXISTS (
          SELECT 1 FROM deliveries d WHERE d.endpoint_id = e.id AND d.status = 'pending' AND d.next_attempt_at <= ?)
        ORDER BY e.id`,
     );
+    this.countRate = db.prepare('UPDATE endpoints SET rate_window_start = ?, rate_window_count = ? WHERE id = ?');
     this.dueForEndpoint = db.prepare(
       `SELECT id FROM deliveries
        WHERE endpoint_id = ? AND status = 'pending' AND next_attempt_at <= ?
@@ -66,7 +76,7 @@ export class SqliteClaimer {
   }
 
   claim(options: ClaimOptions): ClaimedDelivery[] {
-    return this.db.transaction(() => this.claimInTransaction(options)).immediate();
+    return commitWithoutFsync(this.db, () => this.claimInTransaction(options));
   }
 
   private claimInTransaction({ leaseOwner, limit, leaseMs, now, perEndpointLimit }: ClaimOptions): ClaimedDelivery[] {
@@ -75,9 +85,15 @@ export class SqliteClaimer {
     for (const row of this.liveLeases.all(now) as Array<{ endpoint_id: string; n: number }>) {
       leased.set(row.endpoint_id, row.n);
     }
-    const endpoints = (this.endpointsWithDueWork.all(now, now) as ClaimableEndpoint[])
-      .map((endpoint) => ({ ...endpoint, free: Math.min(perEndpointLimit, endpoint.concurrency_limit) - (leased.get(endpoint.id) ?? 0) }))
+    const window = rateWindow(now);
+    const endpoints = (this.endpointsWithDueWork.all(window, now, window, now) as Array<Omit<ClaimableEndpoint, 'free'>>)
+      .map((endpoint) => {
+        const slots = Math.min(perEndpointLimit, endpoint.concurrency_limit) - (leased.get(endpoint.id) ?? 0);
+        const rate = endpoint.rate_limit === null ? Infinity : endpoint.rate_limit - endpoint.rate_used;
+        return { ...endpoint, free: Math.min(slots, rate) };
+      })
       .filter((endpoint) => endpoint.free > 0);
+    const freeAtStart = new Map(endpoints.map((endpoint) => [endpoint, endpoint.free]));
     const leaseExpiresAt = now + leaseMs;
     const claimed: ClaimedDelivery[] = [];
     const secretsOf = new Map<string, string[]>();
@@ -96,15 +112,22 @@ export class SqliteClaimer {
         }
         for (const { id } of due) {
           const row = this.lease.get(leaseOwner, leaseExpiresAt, leaseExpiresAt, now, id) as LeasedDeliveryRow;
-          const { url, signature_scheme, concurrency_limit, consecutive_unanswered } = endpoint;
+          const { url, signature_scheme, concurrency_limit, consecutive_unanswered, retry_schedule, timeout_ms } = endpoint;
           claimed.push(
-            toClaimedDelivery({ ...row, url, signature_scheme, concurrency_limit, consecutive_unanswered, secrets }, leaseExpiresAt),
+            toClaimedDelivery(
+              { ...row, url, signature_scheme, concurrency_limit, consecutive_unanswered, retry_schedule, timeout_ms, secrets },
+              leaseExpiresAt,
+            ),
           );
         }
         endpoint.free -= due.length;
         if (due.length === quota && endpoint.free > 0) stillDue.push(endpoint);
       }
       open = stillDue;
+    }
+    for (const [endpoint, free] of freeAtStart) {
+      const taken = free - endpoint.free;
+      if (endpoint.rate_limit !== null && taken > 0) this.countRate.run(window, endpoint.rate_used + taken, endpoint.id);
     }
     return claimed;
   }
@@ -117,6 +140,11 @@ interface ClaimableEndpoint {
   signature_scheme: string;
   concurrency_limit: number;
   consecutive_unanswered: number;
+  retry_schedule: string | null;
+  timeout_ms: number | null;
+  rate_limit: number | null;
+  /** Leases already taken in the current rate window. */
+  rate_used: number;
   /** Leases it may still take. */
   free: number;
 }
@@ -164,4 +192,7 @@ function shareOut(budget: number, endpoints: ClaimableEndpoint[]): Map<Claimable
 }
 
 /** What the lease statement returns; the endpoint's columns are read once per endpoint instead. */
-type LeasedDeliveryRow = Omit<LeasedRow, 'url' | 'signature_scheme' | 'secrets' | 'concurrency_limit' | 'consecutive_unanswered'>;
+type LeasedDeliveryRow = Omit<
+  LeasedRow,
+  'url' | 'signature_scheme' | 'secrets' | 'concurrency_limit' | 'consecutive_unanswered' | 'retry_schedule' | 'timeout_ms'
+>;

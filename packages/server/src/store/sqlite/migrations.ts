@@ -3,8 +3,14 @@ import type { Database } from 'better-sqlite3';
 /**
  * Numbered migrations, applied in order inside one transaction each; `PRAGMA user_version` records
  * the last one applied. Never edit a released migration: add the next number.
+ *
+ * A migration that SQLite cannot run inside a transaction (VACUUM) is an object instead of SQL. It
+ * runs on its own and `user_version` is set after it, so a crash in between runs it again on the
+ * next start: it must be safe to repeat.
  */
-const MIGRATIONS: readonly string[] = [
+type Migration = string | { outsideTransaction: (db: Database) => void };
+
+const MIGRATIONS: readonly Migration[] = [
   /* 1 */ `
   CREATE TABLE organizations (
     id TEXT PRIMARY KEY,
@@ -165,13 +171,94 @@ const MIGRATIONS: readonly string[] = [
     expires_at INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  /* 5 */ `
+  -- Per-endpoint settings (NULL: the server's), with the rate limit's current one-second window
+  -- (start, attempts started in it); recoveries, and the deliveries each one created.
+  ALTER TABLE endpoints ADD COLUMN rate_limit INTEGER;
+  ALTER TABLE endpoints ADD COLUMN retry_schedule TEXT;
+  ALTER TABLE endpoints ADD COLUMN timeout_ms INTEGER;
+  ALTER TABLE endpoints ADD COLUMN rate_window_start INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE endpoints ADD COLUMN rate_window_count INTEGER NOT NULL DEFAULT 0;
+
+  CREATE TABLE recoveries (
+    id TEXT PRIMARY KEY,
+    organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    endpoint_id TEXT NOT NULL REFERENCES endpoints(id) ON DELETE CASCADE,
+    since INTEGER NOT NULL,
+    until INTEGER NOT NULL,
+    total INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX recoveries_by_endpoint ON recoveries(endpoint_id, id);
+  ALTER TABLE deliveries ADD COLUMN recovery_id TEXT;
+  CREATE INDEX deliveries_by_recovery ON deliveries(recovery_id) WHERE recovery_id IS NOT NULL;
+  CREATE INDEX deliveries_by_resend_of ON deliveries(resend_of) WHERE resend_of IS NOT NULL;
+  CREATE INDEX deliveries_failed_by_endpoint ON deliveries(endpoint_id, updated_at) WHERE status = 'failed';
+  `,
+  /* 6 */ `
+  -- Endpoint lifecycle (src/lifecycle/): why and when an endpoint was disabled, its failing streak
+  -- (since its first failed delivery, how many failed, when endpoint.failing was sent), and the
+  -- delivery.exhausted coalescing window. Endpoints disabled before this read as disabled by hand.
+  ALTER TABLE endpoints ADD COLUMN disabled_reason TEXT;
+  ALTER TABLE endpoints ADD COLUMN disabled_at INTEGER;
+  ALTER TABLE endpoints ADD COLUMN failing_since INTEGER;
+  ALTER TABLE endpoints ADD COLUMN failed_deliveries_in_streak INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE endpoints ADD COLUMN warned_at INTEGER;
+  ALTER TABLE endpoints ADD COLUMN exhausted_notified_at INTEGER;
+  ALTER TABLE endpoints ADD COLUMN exhausted_unreported INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE endpoints ADD COLUMN exhausted_last_delivery_id TEXT;
+  UPDATE endpoints SET disabled_reason = 'manual', disabled_at = updated_at WHERE enabled = 0;
+  CREATE INDEX endpoints_failing ON endpoints(failing_since) WHERE failing_since IS NOT NULL;
+  CREATE INDEX endpoints_exhausted_unreported ON endpoints(exhausted_notified_at) WHERE exhausted_unreported > 0;
+  CREATE INDEX endpoints_disabled_automatically ON endpoints(id) WHERE enabled = 0 AND disabled_reason IN ('gone', 'failing');
+  -- Why a delivery ended as it did (an attempt's error kind, or endpoint_disabled), and the waits a
+  -- receiver asked for with Retry-After.
+  ALTER TABLE deliveries ADD COLUMN last_error_kind TEXT;
+  ALTER TABLE attempts ADD COLUMN retry_after_requested_ms INTEGER;
+  ALTER TABLE attempts ADD COLUMN retry_after_applied_ms INTEGER;
+  `,
+  /* 7 */ `
+  -- Retention (src/retention/). The pruner takes finished deliveries by when they finished, and
+  -- expired idempotency keys, sessions and portal-link uses by expiry. pruned_watermarks holds, per
+  -- organization, the newest pruned delivery or event id: ids are UUID v7, so time-ordered, and an
+  -- id at or below it that is not found was pruned (answered 404 "pruned", not "not_found").
+  CREATE INDEX deliveries_finished ON deliveries(updated_at) WHERE status <> 'pending';
+  CREATE INDEX idempotency_keys_by_expiry ON idempotency_keys(expires_at);
+  CREATE INDEX sessions_by_expiry ON sessions(expires_at);
+  CREATE INDEX portal_link_uses_by_expiry ON portal_link_uses(expires_at);
+  CREATE TABLE pruned_watermarks (
+    organization_id TEXT PRIMARY KEY REFERENCES organizations(id) ON DELETE CASCADE,
+    pruned_through TEXT NOT NULL
+  ) WITHOUT ROWID;
+  `,
+  /* 8 */ {
+    // auto_vacuum=INCREMENTAL lets the pruner give free pages back to the file system
+    // (PRAGMA incremental_vacuum). On a database that has tables, switching it takes a VACUUM, which
+    // rewrites the whole file (needing as much free disk again) and cannot run in a transaction.
+    // Repeating it after a crash is harmless: the check skips a file already converted.
+    outsideTransaction(db) {
+      if (db.pragma('auto_vacuum', { simple: true }) === INCREMENTAL) return;
+      db.pragma('auto_vacuum = INCREMENTAL');
+      db.exec('VACUUM');
+    },
+  },
 ];
+
+const INCREMENTAL = 2;
 
 export function migrate(db: Database): void {
   const current = db.pragma('user_version', { simple: true }) as number;
+  // Before the first table exists the setting takes effect at once, so a new file skips migration 8's VACUUM.
+  if (current === 0) db.pragma('auto_vacuum = INCREMENTAL');
   for (let version = current; version < MIGRATIONS.length; version++) {
+    const migration = MIGRATIONS[version]!;
+    if (typeof migration !== 'string') {
+      migration.outsideTransaction(db);
+      db.pragma(`user_version = ${version + 1}`);
+      continue;
+    }
     db.transaction(() => {
-      db.exec(MIGRATIONS[version]!);
+      db.exec(migration);
       db.pragma(`user_version = ${version + 1}`);
     }).immediate();
   }

@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { uuidv7 } from '../../ids.js';
 import { statusAfterAttempt } from '../records.js';
+import { commitWithoutFsync } from './durability.js';
 import type { AttemptRecord, EndpointFeedback } from '../store.js';
 
 /**
@@ -18,14 +19,14 @@ export class SqliteRecorder {
     this.finish = db.prepare(
       `UPDATE deliveries
        SET status = ?, next_attempt_at = ?, lease_owner = NULL, lease_expires_at = NULL,
-           last_status_code = ?, last_error = ?, last_attempt_at = ?, updated_at = ?
+           last_status_code = ?, last_error = ?, last_error_kind = ?, last_attempt_at = ?, updated_at = ?
        WHERE id = ? AND lease_owner = ? AND attempt_count = ?`,
     );
     this.insertAttempt = db.prepare(
       `INSERT INTO attempts (id, delivery_id, number, started_at, duration_ms, status_code, error_kind,
          error_message, response_body, response_body_truncated, response_body_sanitized, request_headers,
-         succeeded, final)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         succeeded, final, retry_after_requested_ms, retry_after_applied_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     // The WHERE leaves a healthy endpoint's row alone, so steady traffic writes nothing here.
     this.answered = db.prepare(
@@ -46,14 +47,14 @@ export class SqliteRecorder {
 
   record(records: AttemptRecord[], feedback: EndpointFeedback[]): void {
     if (records.length === 0 && feedback.length === 0) return;
-    this.db.transaction(() => {
+    commitWithoutFsync(this.db, () => {
       for (const record of records) this.recordOne(record);
       for (const f of feedback) {
         const params = { id: f.endpointId, count: f.count, max: f.maxConcurrency };
         if (f.kind === 'answered') this.answered.run(params);
         else this.unanswered.run({ ...params, afterAnswer: f.afterAnswer ? 1 : 0, openAfter: f.openAfter, now: f.now, cooldownMs: f.cooldownMs });
       }
-    }).immediate();
+    });
   }
 
   private recordOne({ deliveryId, leaseOwner, attempt, nextAttemptAt, recordedAt }: AttemptRecord): void {
@@ -63,6 +64,7 @@ export class SqliteRecorder {
       status === 'pending' ? nextAttemptAt : null,
       attempt.statusCode,
       attempt.errorMessage,
+      attempt.errorKind,
       attempt.startedAt,
       recordedAt,
       deliveryId,
@@ -85,6 +87,8 @@ export class SqliteRecorder {
       JSON.stringify(attempt.requestHeaders),
       attempt.succeeded ? 1 : 0,
       attempt.final ? 1 : 0,
+      attempt.retryAfterRequestedMs ?? null,
+      attempt.retryAfterAppliedMs ?? null,
     );
   }
 }

@@ -29,6 +29,7 @@ import {
   DELIVERY_COLUMNS,
   newDelivery,
   newEventRecord,
+  retryScheduleColumn,
   toDelivery,
   toEndpointStats,
   toEvent,
@@ -44,7 +45,11 @@ import { recipients, type Subscriber } from '../subscription.js';
 import { SqliteClaimer } from './claim.js';
 import { SqliteRecorder } from './record.js';
 import { migrate } from './migrations.js';
+import { SqliteRecoveries } from './recovery.js';
 import { SqliteTenancy } from './tenancy.js';
+import { SqliteLifecycle } from './lifecycle.js';
+import { SqliteRetention } from './retention.js';
+import { SqliteStoredSecrets } from './stored-secrets.js';
 import { toAttempt, toEndpoint, type AttemptRow, type EndpointRow } from './rows.js';
 
 /**
@@ -70,12 +75,20 @@ export class SqliteStore implements Store {
   private readonly listeners = new Set<Listener>();
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
   private readonly tenancy: SqliteTenancy;
+  private readonly lifecycle: SqliteLifecycle;
+  private readonly recoveries: SqliteRecoveries;
+  private readonly retention: SqliteRetention;
+  private readonly storedSecrets: SqliteStoredSecrets;
 
   constructor(private readonly db: Database) {
     migrate(db);
     this.claimer = new SqliteClaimer(db);
     this.recorder = new SqliteRecorder(db);
     this.tenancy = new SqliteTenancy(db);
+    this.lifecycle = new SqliteLifecycle(db);
+    this.recoveries = new SqliteRecoveries(db, () => this.emitDue());
+    this.retention = new SqliteRetention(db);
+    this.storedSecrets = new SqliteStoredSecrets(db);
   }
 
   async migrate(): Promise<void> {
@@ -124,11 +137,39 @@ export class SqliteStore implements Store {
   endSession: Store['endSession'] = (id, now) => this.tenancy.endSession(id, now);
   endOrganizationSessions: Store['endOrganizationSessions'] = (organizationId, now) => this.tenancy.endOrganizationSessions(organizationId, now);
 
+  // Recoveries: sqlite/recovery.ts.
+  countRecoverable: Store['countRecoverable'] = (window) => this.recoveries.countRecoverable(window);
+  recoverDeliveries: Store['recoverDeliveries'] = (recovery) => this.recoveries.recoverDeliveries(recovery);
+  getRecovery: Store['getRecovery'] = (organizationId, endpointId, id) => this.recoveries.getRecovery(organizationId, endpointId, id);
+  listRecoveries: Store['listRecoveries'] = (organizationId, endpointId, limit) => this.recoveries.listRecoveries(organizationId, endpointId, limit);
+
+  // Endpoint lifecycle (failing streaks, automatic disabling, delivery.exhausted coalescing): sqlite/lifecycle.ts.
+  recordEndpointHealth: Store['recordEndpointHealth'] = (changes) => this.lifecycle.recordEndpointHealth(changes);
+  disableEndpoint: Store['disableEndpoint'] = (organizationId, id, reason, now) => this.lifecycle.disableEndpoint(organizationId, id, reason, now);
+  warnFailingEndpoints: Store['warnFailingEndpoints'] = (since, now, limit) => this.lifecycle.warnFailingEndpoints(since, now, limit);
+  disableFailingEndpoints: Store['disableFailingEndpoints'] = (since, min, now, limit) => this.lifecycle.disableFailingEndpoints(since, min, now, limit);
+  failDeliveriesOfDisabledEndpoints: Store['failDeliveriesOfDisabledEndpoints'] = (now, limit) => this.lifecycle.failDeliveriesOfDisabledEndpoints(now, limit);
+  noteExhaustedDelivery: Store['noteExhaustedDelivery'] = (endpointId, deliveryId, now, windowMs) => this.lifecycle.noteExhaustedDelivery(endpointId, deliveryId, now, windowMs);
+  takeHeldBackExhaustions: Store['takeHeldBackExhaustions'] = (now, windowMs, limit) => this.lifecycle.takeHeldBackExhaustions(now, windowMs, limit);
+
+  // Retention (pruning in batches, the pruned watermark, giving free pages back): sqlite/retention.ts.
+  pruneFinishedDeliveries: Store['pruneFinishedDeliveries'] = (finishedBefore, limit) => this.retention.pruneFinishedDeliveries(finishedBefore, limit);
+  pruneEvents: Store['pruneEvents'] = (createdBefore, after, limit) => this.retention.pruneEvents(createdBefore, after, limit);
+  pruneExpired: Store['pruneExpired'] = (now, limit) => this.retention.pruneExpired(now, limit);
+  pruneOrganizationEvents: Store['pruneOrganizationEvents'] = (organizationId, until, after, limit) => this.retention.pruneOrganizationEvents(organizationId, until, after, limit);
+  wasPruned: Store['wasPruned'] = (organizationId, id) => this.retention.wasPruned(organizationId, id);
+  spaceStats: Store['spaceStats'] = () => this.retention.spaceStats();
+  reclaimFreePages: Store['reclaimFreePages'] = (pages) => this.retention.reclaimFreePages(pages);
+
+  // Secrets at rest (encrypting existing ones, re-encrypting): sqlite/stored-secrets.ts.
+  listStoredSecrets: Store['listStoredSecrets'] = () => this.storedSecrets.listStoredSecrets();
+  replaceStoredSecrets: Store['replaceStoredSecrets'] = (changes) => this.storedSecrets.replaceStoredSecrets(changes);
+
   async createEndpoint(endpoint: NewEndpoint): Promise<Endpoint> {
     this.db.transaction(() => {
       this.stmt(
         `INSERT INTO endpoints (id, organization_id, url, description, events, enabled, signature_scheme,
-           created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           created_at, updated_at, rate_limit, retry_schedule, timeout_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         endpoint.id,
         endpoint.organizationId,
@@ -139,6 +180,9 @@ export class SqliteStore implements Store {
         endpoint.signatureScheme,
         endpoint.createdAt,
         endpoint.createdAt,
+        endpoint.settings?.rateLimit ?? null,
+        retryScheduleColumn(endpoint.settings?.retrySchedule),
+        endpoint.settings?.timeoutMs ?? null,
       );
       this.insertCurrentSecret(endpoint.id, endpoint.secret, endpoint.createdAt);
     }).immediate();
@@ -160,11 +204,17 @@ export class SqliteStore implements Store {
   async updateEndpoint(organizationId: string, id: string, patch: EndpointPatch, now: number): Promise<Endpoint | null> {
     const current = await this.getEndpoint(organizationId, id);
     if (!current) return null;
-    const next = { ...current, ...definedOnly(patch) };
+    const next = { ...current, ...definedOnly(patch), settings: { ...current.settings, ...definedOnly(patch.settings ?? {}) } };
     this.stmt(
-      `UPDATE endpoints SET url = ?, description = ?, events = ?, enabled = ?, signature_scheme = ?, updated_at = ?
+      `UPDATE endpoints SET url = ?, description = ?, events = ?, enabled = ?, signature_scheme = ?, updated_at = ?,
+         rate_limit = ?, retry_schedule = ?, timeout_ms = ?
        WHERE organization_id = ? AND id = ?`,
-    ).run(next.url, next.description, JSON.stringify(next.events), next.enabled ? 1 : 0, next.signatureScheme, now, organizationId, id);
+    ).run(
+      next.url, next.description, JSON.stringify(next.events), next.enabled ? 1 : 0, next.signatureScheme, now,
+      next.settings.rateLimit, retryScheduleColumn(next.settings.retrySchedule), next.settings.timeoutMs,
+      organizationId, id,
+    );
+    if (next.enabled !== current.enabled) this.lifecycle.enabledChanged(id, next.enabled, now);
     if (next.enabled && !current.enabled) this.emitDue();
     return this.getEndpoint(organizationId, id);
   }

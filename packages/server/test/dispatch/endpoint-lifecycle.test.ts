@@ -1,0 +1,250 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { verifyWebhook, type HeraldEvent } from '@herald/sdk';
+import { pino } from 'pino';
+import { EndpointLifecycle } from '../../src/lifecycle/endpoint-lifecycle.js';
+import { createOperationalPublisher } from '../../src/lifecycle/operational-events.js';
+import { ensureOperationalWebhook } from '../../src/lifecycle/operational-webhook.js';
+import { DEFAULT_LIFECYCLE_POLICY, type LifecyclePolicy } from '../../src/lifecycle/policy.js';
+import { DEFAULT_RETRY_POLICY } from '../../src/dispatch/retry-policy.js';
+import type { Receiver } from '../../../../test-support/receiver.js';
+import { createOrganization, newEndpoint, newEvent, T0 } from '../helpers/fixtures.js';
+import { dispatchHarness, settle, waitFor, type DispatchHarness } from './harness.js';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+/** One attempt per delivery: each failure ends its delivery `failed`. */
+const ONE_ATTEMPT = { ...DEFAULT_RETRY_POLICY, schedule: [] };
+
+function lifecycleFor(h: DispatchHarness, policy: Partial<LifecyclePolicy> = {}): EndpointLifecycle {
+  return new EndpointLifecycle({
+    store: h.store,
+    logger: pino({ level: 'silent' }),
+    clock: h.clock,
+    policy: { ...DEFAULT_LIFECYCLE_POLICY, sweepIntervalMs: 3_600_000, ...policy },
+    publisher: createOperationalPublisher(h.store, h.clock),
+  });
+}
+
+/** The events `receiver` got, verified with the SDK against `secret`. */
+function verified(receiver: Receiver, secret: string): HeraldEvent[] {
+  return receiver.requests.map((request) => verifyWebhook(request.body, request.headers, secret, { now: () => T0 }) as HeraldEvent);
+}
+
+describe('receivers that ask to wait (Retry-After)', () => {
+  it('a 429 with Retry-After: 5 is not attempted again for 5 s, and the log shows the wait asked for and applied', async (t) => {
+    const h = await dispatchHarness(t);
+    const receiver = await h.receiver((_req, n, res) => void (n === 1 ? res.writeHead(429, { 'retry-after': '5' }).end('slow down') : res.end('ok')));
+    await h.endpoint({ url: receiver.url });
+    const { deliveries } = await h.publish();
+    const id = deliveries[0]!.id;
+    const dispatcher = h.dispatcher();
+
+    const waiting = await h.deliveryWhere(id, (d) => d.lastAttemptAt !== null);
+    assert.equal(waiting.nextAttemptAt, T0 + 5000);
+    h.clock.advance(4999);
+    dispatcher.notify();
+    await settle();
+    assert.equal(receiver.requests.length, 1);
+    h.clock.advance(1);
+    dispatcher.notify();
+    await h.deliveryWhere(id, (d) => d.status === 'succeeded');
+    const [first, second] = await h.attempts(id, 2);
+    assert.deepEqual([first!.statusCode, first!.retryAfterRequestedMs, first!.retryAfterAppliedMs], [429, 5000, 5000]);
+    assert.match(first!.errorMessage!, /Retry-After: 5/);
+    assert.deepEqual([second!.number, second!.retryAfterRequestedMs], [2, null]);
+  });
+
+  it('honours a Retry-After HTTP date on a 503', async (t) => {
+    const h = await dispatchHarness(t);
+    const at = new Date(T0 + 90_000).toUTCString();
+    const receiver = await h.receiver((_req, _n, res) => void res.writeHead(503, { 'retry-after': at }).end());
+    await h.endpoint({ url: receiver.url });
+    const { deliveries } = await h.publish();
+    h.dispatcher();
+    const waiting = await h.deliveryWhere(deliveries[0]!.id, (d) => d.lastAttemptAt !== null);
+    assert.equal(waiting.nextAttemptAt, T0 + 90_000);
+    const [attempt] = await h.attempts(deliveries[0]!.id, 1);
+    assert.deepEqual([attempt!.retryAfterRequestedMs, attempt!.retryAfterAppliedMs], [90_000, 90_000]);
+  });
+
+  it('caps a two-day Retry-After at --max-retry-after', async (t) => {
+    const h = await dispatchHarness(t);
+    const receiver = await h.receiver((_req, _n, res) => void res.writeHead(429, { 'retry-after': String(2 * 86_400) }).end());
+    await h.endpoint({ url: receiver.url });
+    const { deliveries } = await h.publish();
+    h.dispatcher({ policy: { ...DEFAULT_RETRY_POLICY, maxRetryAfterMs: HOUR } });
+    const waiting = await h.deliveryWhere(deliveries[0]!.id, (d) => d.lastAttemptAt !== null);
+    assert.equal(waiting.nextAttemptAt, T0 + HOUR);
+    const [attempt] = await h.attempts(deliveries[0]!.id, 1);
+    assert.deepEqual([attempt!.retryAfterRequestedMs, attempt!.retryAfterAppliedMs], [2 * DAY, HOUR]);
+  });
+});
+
+describe('receivers that are gone (410)', () => {
+  it('disables the endpoint, fails its other pending deliveries unattempted, and tells a subscribed endpoint, signed, with reason gone', async (t) => {
+    const h = await dispatchHarness(t);
+    const gone = await h.receiver((_req, _n, res) => void res.writeHead(410).end('gone'));
+    const watcher = await h.receiver();
+    const target = await h.endpoint({ url: gone.url, events: ['user.new'] });
+    const subscriber = await h.endpoint({ url: watcher.url, events: ['endpoint.disabled'] });
+    const published = [await h.publish(), await h.publish(), await h.publish()];
+    // One lease at a time, so the 410 comes before the other two are claimed.
+    h.dispatcher({ perEndpointConcurrency: 1, lifecycle: lifecycleFor(h) });
+
+    await watcher.waitForRequests(1);
+    const [event] = verified(watcher, subscriber.secret);
+    assert.equal(event!.event, 'endpoint.disabled');
+    assert.equal(event!.payload.organization_id, h.organizationId);
+    assert.equal(event!.payload.endpoint_id, target.endpoint.id);
+    assert.equal(event!.payload.reason, 'gone');
+
+    const endpoint = await h.store.getEndpoint(h.organizationId, target.endpoint.id);
+    assert.deepEqual([endpoint?.enabled, endpoint?.health.disabledReason], [false, 'gone']);
+    const deliveries = await Promise.all(published.map(({ deliveries: [d] }) => h.deliveryWhere(d!.id, (x) => x.status === 'failed')));
+    assert.equal(gone.requests.length, 1);
+    assert.deepEqual(deliveries.map((d) => d.lastErrorKind).sort(), ['endpoint_disabled', 'endpoint_disabled', 'http_status']);
+    assert.ok(deliveries.filter((d) => d.lastErrorKind === 'endpoint_disabled').every((d) => d.attemptCount === 0));
+    await settle();
+    assert.equal(watcher.requests.length, 1);
+  });
+});
+
+describe('warn, then disable', () => {
+  async function failingEndpoint(h: DispatchHarness, failures: number, everyMs: number) {
+    const broken = await h.receiver((_req, _n, res) => void res.writeHead(500).end('down'));
+    const watcher = await h.receiver();
+    const target = await h.endpoint({ url: broken.url, events: ['user.new'] });
+    const subscriber = await h.endpoint({ url: watcher.url, events: ['endpoint.failing', 'endpoint.disabled'] });
+    const lifecycle = lifecycleFor(h);
+    h.dispatcher({ policy: ONE_ATTEMPT, lifecycle });
+    for (let i = 1; i <= failures; i++) {
+      await h.publish();
+      await waitFor(`failed delivery ${i}`, async () => {
+        const endpoint = await h.store.getEndpoint(h.organizationId, target.endpoint.id);
+        return endpoint!.health.failedDeliveriesInStreak === i ? endpoint : undefined;
+      });
+      if (i < failures) h.clock.advance(everyMs);
+    }
+    return { target, watcher, subscriber, lifecycle };
+  }
+
+  it('sends endpoint.failing after 24 h, exactly once, and disables the endpoint after 5 days of failing', async (t) => {
+    const h = await dispatchHarness(t);
+    const { target, watcher, subscriber, lifecycle } = await failingEndpoint(h, 10, HOUR);
+    const failingSince = T0;
+
+    h.clock.advance(24 * HOUR - 9 * HOUR - 1);
+    await lifecycle.sweep();
+    await settle();
+    assert.equal(watcher.requests.length, 0);
+    h.clock.advance(1);
+    await lifecycle.sweep();
+    await watcher.waitForRequests(1);
+    h.clock.advance(HOUR);
+    await lifecycle.sweep();
+    await settle();
+    assert.equal(watcher.requests.length, 1);
+    const verify = (): HeraldEvent[] => watcher.requests.map((r) => JSON.parse(r.body.toString('utf8')) as HeraldEvent);
+    const [failing] = verify();
+    assert.equal(failing!.event, 'endpoint.failing');
+    assert.deepEqual(failing!.payload, {
+      organization_id: h.organizationId,
+      endpoint_id: target.endpoint.id,
+      url: target.endpoint.url,
+      failing_since: new Date(failingSince).toISOString(),
+      failed_deliveries: 10,
+      disable_at: new Date(failingSince + 5 * DAY).toISOString(),
+    });
+    assert.ok(verifyWebhook(watcher.requests[0]!.body, watcher.requests[0]!.headers, subscriber.secret, { now: () => T0 + DAY }));
+
+    h.clock.advance(T0 + 5 * DAY - 1 - h.clock.now());
+    await lifecycle.sweep();
+    assert.equal((await h.store.getEndpoint(h.organizationId, target.endpoint.id))?.enabled, true);
+    h.clock.advance(1);
+    await lifecycle.sweep();
+    await watcher.waitForRequests(2);
+    const disabled = verify()[1]!;
+    assert.deepEqual([disabled.event, disabled.payload.reason, disabled.payload.failed_deliveries], ['endpoint.disabled', 'failing', 10]);
+    const endpoint = await h.store.getEndpoint(h.organizationId, target.endpoint.id);
+    assert.deepEqual([endpoint?.enabled, endpoint?.health.disabledReason], [false, 'failing']);
+  });
+
+  it('does not disable an endpoint with fewer than 10 failed deliveries, however long it has been failing', async (t) => {
+    const h = await dispatchHarness(t);
+    const { target, watcher, lifecycle } = await failingEndpoint(h, 9, HOUR);
+    h.clock.advance(T0 + 30 * DAY - h.clock.now());
+    await lifecycle.sweep();
+    await watcher.waitForRequests(1);
+    await settle();
+    assert.deepEqual(watcher.requests.map((r) => (JSON.parse(r.body.toString('utf8')) as HeraldEvent).event), ['endpoint.failing']);
+    const endpoint = await h.store.getEndpoint(h.organizationId, target.endpoint.id);
+    assert.deepEqual([endpoint?.enabled, endpoint?.health.failedDeliveriesInStreak], [true, 9]);
+  });
+});
+
+describe('delivery.exhausted', () => {
+  it('coalesces a storm on one endpoint: one notice at once, the rest in one notice carrying their count when the window ends', async (t) => {
+    const h = await dispatchHarness(t);
+    const broken = await h.receiver((_req, _n, res) => void res.writeHead(500).end('down'));
+    const watcher = await h.receiver();
+    const target = await h.endpoint({ url: broken.url, events: ['user.new'] });
+    const subscriber = await h.endpoint({ url: watcher.url, events: ['delivery.exhausted'] });
+    const lifecycle = lifecycleFor(h);
+    const storm = 20;
+    for (let i = 0; i < storm; i++) await h.publish();
+    h.dispatcher({ policy: ONE_ATTEMPT, lifecycle });
+    await waitFor('every delivery of the storm to fail', async () => {
+      const endpoint = await h.store.getEndpoint(h.organizationId, target.endpoint.id);
+      return endpoint!.health.failedDeliveriesInStreak === storm ? endpoint : undefined;
+    });
+    await watcher.waitForRequests(1);
+    await settle();
+    assert.equal(watcher.requests.length, 1);
+
+    h.clock.advance(60_000);
+    await lifecycle.sweep();
+    await watcher.waitForRequests(2);
+    await settle();
+    const notices = verified(watcher, subscriber.secret);
+    assert.equal(notices.length, 2);
+    assert.ok(notices.every((n) => n.event === 'delivery.exhausted' && n.payload.endpoint_id === target.endpoint.id));
+    assert.deepEqual(notices.map((n) => n.payload.count), [1, storm - 1]);
+    assert.equal(notices[0]!.payload.last_status_code, 500);
+    assert.equal(notices[0]!.payload.window_seconds, 60);
+  });
+});
+
+describe('the operational webhook URL', () => {
+  it("receives every organization's operational events, each with its organization_id, signed with its own secret", async (t) => {
+    const h = await dispatchHarness(t);
+    const platform = await h.receiver();
+    const operational = await ensureOperationalWebhook(h.store, h.clock, platform.url);
+    assert.equal(operational.secretCreated, true);
+    assert.equal((await ensureOperationalWebhook(h.store, h.clock, platform.url)).secret, operational.secret);
+
+    const gone = await h.receiver((_req, _n, res) => void res.writeHead(410).end());
+    const other = await createOrganization(h.store, h.clock, 'Globex');
+    const first = await h.endpoint({ url: gone.url, events: ['user.new'] });
+    const second = await h.store.createEndpoint(newEndpoint(other.id, { url: gone.url, events: ['user.new'] }));
+    await h.publish();
+    await h.store.publishEvents([newEvent(other.id)]);
+    h.dispatcher({ lifecycle: lifecycleFor(h) });
+
+    // The 410 disables each endpoint, and its delivery failed its last attempt: two events per organization.
+    await platform.waitForRequests(4);
+    await settle();
+    const events = verified(platform, operational.secret);
+    assert.deepEqual(
+      events.map((e) => [e.event, e.payload.organization_id, e.payload.endpoint_id, e.payload.reason ?? e.payload.count]).sort(),
+      [
+        ['delivery.exhausted', h.organizationId, first.endpoint.id, 1],
+        ['delivery.exhausted', other.id, second.id, 1],
+        ['endpoint.disabled', h.organizationId, first.endpoint.id, 'gone'],
+        ['endpoint.disabled', other.id, second.id, 'gone'],
+      ].sort(),
+    );
+    // Neither organization subscribed, so neither has an operational event in its own log.
+    assert.equal((await h.store.listEvents({ organizationId: other.id, limit: 10 })).items.length, 1);
+  });
+});
