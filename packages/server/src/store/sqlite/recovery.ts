@@ -2,6 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { recoverableWhere, toRecovery, type RecoveryRow } from '../recovery-rows.js';
 import type { NewRecovery, Recovery, RecoveryStore, RecoveryWindow } from '../store.js';
+import { prepared } from './statements.js';
 
 const RECOVERABLE = recoverableWhere(['?', '?', '?', '?']);
 
@@ -16,7 +17,6 @@ const RECOVERY_WITH_PROGRESS = `SELECT r.id, r.organization_id, r.endpoint_id, r
  * the same window cannot both see a delivery as not yet re-sent.
  */
 export class SqliteRecoveries implements RecoveryStore {
-  private readonly statements = new Map<string, BetterSqlite3.Statement>();
 
   constructor(
     private readonly db: Database,
@@ -77,11 +77,6 @@ export class SqliteRecoveries implements RecoveryStore {
   }
 
   private stmt(sql: string): BetterSqlite3.Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
+    return prepared(this.db, sql);
   }
 }

@@ -2,6 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { uuidv7Floor } from '../../ids.js';
 import type { OrganizationPruneBatch, PruneBatch, RetentionStore, SpaceStats } from '../store.js';
+import { prepared } from './statements.js';
 
 /**
  * Pruning on SQLite. Each batch is one IMMEDIATE transaction, so it holds the single write lock for
@@ -12,7 +13,6 @@ import type { OrganizationPruneBatch, PruneBatch, RetentionStore, SpaceStats } f
  * Deleting a delivery deletes its attempts (ON DELETE CASCADE, on `attempts_by_delivery`).
  */
 export class SqliteRetention implements RetentionStore {
-  private readonly statements = new Map<string, BetterSqlite3.Statement>();
 
   constructor(private readonly db: Database) {}
 
@@ -130,12 +130,7 @@ export class SqliteRetention implements RetentionStore {
   }
 
   private stmt(sql: string): BetterSqlite3.Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
+    return prepared(this.db, sql);
   }
 }
 

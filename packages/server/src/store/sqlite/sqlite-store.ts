@@ -51,6 +51,7 @@ import { SqliteLifecycle } from './lifecycle.js';
 import { SqliteRetention } from './retention.js';
 import { SqliteStoredSecrets } from './stored-secrets.js';
 import { toAttempt, toEndpoint, type AttemptRow, type EndpointRow } from './rows.js';
+import { prepared } from './statements.js';
 
 /**
  * Opens (creating if needed) a SQLite database in WAL mode and brings its schema up to date.
@@ -73,7 +74,6 @@ export class SqliteStore implements Store {
   private readonly claimer: SqliteClaimer;
   private readonly recorder: SqliteRecorder;
   private readonly listeners = new Set<Listener>();
-  private readonly statements = new Map<string, BetterSqlite3.Statement>();
   private readonly tenancy: SqliteTenancy;
   private readonly lifecycle: SqliteLifecycle;
   private readonly recoveries: SqliteRecoveries;
@@ -479,14 +479,8 @@ export class SqliteStore implements Store {
     return (this.stmt('SELECT value FROM server_secrets WHERE name = ?').get(name) as { value: string }).value;
   }
 
-  /** Prepared once, reused: statement preparation dominates the cost of small queries. */
   private stmt(sql: string): BetterSqlite3.Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
+    return prepared(this.db, sql);
   }
 }
 

@@ -25,6 +25,7 @@ import {
   type OrganizationProfileRow,
   type SessionRow,
 } from '../tenancy-rows.js';
+import { prepared } from './statements.js';
 
 /**
  * The tenancy part of the SQLite store: organizations with uids, scoped API keys, dashboard sessions
@@ -32,7 +33,6 @@ import {
  * SQLite's one write lock, so a uid or a portal link cannot be taken twice.
  */
 export class SqliteTenancy implements TenancyStore {
-  private readonly statements = new Map<string, BetterSqlite3.Statement>();
 
   constructor(private readonly db: Database) {}
 
@@ -186,11 +186,6 @@ export class SqliteTenancy implements TenancyStore {
   }
 
   private stmt(sql: string): BetterSqlite3.Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
+    return prepared(this.db, sql);
   }
 }
