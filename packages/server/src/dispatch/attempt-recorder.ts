@@ -83,7 +83,12 @@ export class AttemptRecorder {
         } else {
           this.logger.warn({ err: error, records: batch.length }, 'recording a batch of attempts failed; writing its records apart');
           written = await this.writeIsolating(batch);
-          if (written && feedback.length > 0) await this.store.recordAttempts([], feedback).catch(() => undefined);
+          // Lost feedback only delays an endpoint's limit or circuit until its next attempts report again.
+          if (written && feedback.length > 0) {
+            await this.store.recordAttempts([], feedback).catch((feedbackError: unknown) => {
+              this.logger.warn({ err: feedbackError, endpoints: feedback.length }, 'writing endpoint feedback failed; the next attempts will report again');
+            });
+          }
         }
       }
       if (!written) {
