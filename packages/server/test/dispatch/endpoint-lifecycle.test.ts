@@ -1,34 +1,87 @@
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { verifyWebhook, type HeraldEvent } from '@herald/sdk';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { EndpointLifecycle } from '../../src/lifecycle/endpoint-lifecycle.js';
-import { createOperationalPublisher } from '../../src/lifecycle/operational-events.js';
+import { createOperationalPublisher, type OperationalPublisher } from '../../src/lifecycle/operational-events.js';
 import { ensureOperationalWebhook } from '../../src/lifecycle/operational-webhook.js';
 import { DEFAULT_LIFECYCLE_POLICY, type LifecyclePolicy } from '../../src/lifecycle/policy.js';
 import { DEFAULT_RETRY_POLICY } from '../../src/dispatch/retry-policy.js';
+import type { Store } from '../../src/store/store.js';
 import type { Receiver } from '../../../../test-support/receiver.js';
 import { createOrganization, newEndpoint, newEvent, T0 } from '../helpers/fixtures.js';
-import { dispatchHarness, settle, waitFor, type DispatchHarness } from './harness.js';
+import { dispatchHarness, interceptStore, settle, waitFor, type DispatchHarness } from './harness.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 /** One attempt per delivery: each failure ends its delivery `failed`. */
 const ONE_ATTEMPT = { ...DEFAULT_RETRY_POLICY, schedule: [] };
 
-function lifecycleFor(h: DispatchHarness, policy: Partial<LifecyclePolicy> = {}): EndpointLifecycle {
+interface LifecycleParts {
+  store?: Store;
+  publisher?: OperationalPublisher;
+  logger?: Logger;
+}
+
+/** Its errors go to stderr: a failure it swallows still shows beside the test that it broke. */
+function lifecycleFor(h: DispatchHarness, policy: Partial<LifecyclePolicy> = {}, parts: LifecycleParts = {}): EndpointLifecycle {
   return new EndpointLifecycle({
-    store: h.store,
-    logger: pino({ level: 'silent' }),
+    store: parts.store ?? h.store,
+    logger: parts.logger ?? pino({ level: 'error' }, pino.destination({ dest: 2, sync: true })),
     clock: h.clock,
     policy: { ...DEFAULT_LIFECYCLE_POLICY, sweepIntervalMs: 3_600_000, ...policy },
-    publisher: createOperationalPublisher(h.store, h.clock),
+    publisher: parts.publisher ?? createOperationalPublisher(h.store, h.clock),
+  });
+}
+
+/** A logger at `error` that keeps its lines, parsed. */
+function capturedErrors(): { logger: Logger; lines: Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { logger: pino({ level: 'error' }, stream), lines };
+}
+
+/**
+ * Sweeps until the organization's log holds `count` events of `type`. One sweep is not enough: on
+ * PostgreSQL a sweep passes over an endpoint row another transaction holds (`SKIP LOCKED`) — the
+ * last failure's delivery.exhausted bookkeeping may still be committing when its streak already
+ * shows — and leaves it to the next sweep, as every `sweepIntervalMs` does in production.
+ */
+async function sweepUntilPublished(h: DispatchHarness, lifecycle: EndpointLifecycle, type: string, count: number): Promise<void> {
+  await waitFor(`${count} ${type} event(s) to be published`, async () => {
+    await lifecycle.sweep();
+    const { items } = await h.store.listEvents({ organizationId: h.organizationId, type, limit: count + 1 });
+    return items.length >= count ? items : undefined;
   });
 }
 
 /** The events `receiver` got, verified with the SDK against `secret`. */
 function verified(receiver: Receiver, secret: string): HeraldEvent[] {
   return receiver.requests.map((request) => verifyWebhook(request.body, request.headers, secret, { now: () => T0 }) as HeraldEvent);
+}
+
+/** An endpoint whose `failures` deliveries failed, `everyMs` apart (the first at T0), and a watcher subscribed to its news. */
+async function failingEndpoint(h: DispatchHarness, failures: number, everyMs: number, lifecycle = lifecycleFor(h)) {
+  const broken = await h.receiver((_req, _n, res) => void res.writeHead(500).end('down'));
+  const watcher = await h.receiver();
+  const target = await h.endpoint({ url: broken.url, events: ['user.new'] });
+  const subscriber = await h.endpoint({ url: watcher.url, events: ['endpoint.failing', 'endpoint.disabled'] });
+  h.dispatcher({ policy: ONE_ATTEMPT, lifecycle });
+  for (let i = 1; i <= failures; i++) {
+    await h.publish();
+    await waitFor(`failed delivery ${i}`, async () => {
+      const endpoint = await h.store.getEndpoint(h.organizationId, target.endpoint.id);
+      return endpoint!.health.failedDeliveriesInStreak === i ? endpoint : undefined;
+    });
+    if (i < failures) h.clock.advance(everyMs);
+  }
+  return { target, watcher, subscriber, lifecycle };
 }
 
 describe('receivers that ask to wait (Retry-After)', () => {
@@ -111,24 +164,6 @@ describe('receivers that are gone (410)', () => {
 });
 
 describe('warn, then disable', () => {
-  async function failingEndpoint(h: DispatchHarness, failures: number, everyMs: number) {
-    const broken = await h.receiver((_req, _n, res) => void res.writeHead(500).end('down'));
-    const watcher = await h.receiver();
-    const target = await h.endpoint({ url: broken.url, events: ['user.new'] });
-    const subscriber = await h.endpoint({ url: watcher.url, events: ['endpoint.failing', 'endpoint.disabled'] });
-    const lifecycle = lifecycleFor(h);
-    h.dispatcher({ policy: ONE_ATTEMPT, lifecycle });
-    for (let i = 1; i <= failures; i++) {
-      await h.publish();
-      await waitFor(`failed delivery ${i}`, async () => {
-        const endpoint = await h.store.getEndpoint(h.organizationId, target.endpoint.id);
-        return endpoint!.health.failedDeliveriesInStreak === i ? endpoint : undefined;
-      });
-      if (i < failures) h.clock.advance(everyMs);
-    }
-    return { target, watcher, subscriber, lifecycle };
-  }
-
   it('sends endpoint.failing after 24 h, exactly once, and disables the endpoint after 5 days of failing', async (t) => {
     const h = await dispatchHarness(t);
     const { target, watcher, subscriber, lifecycle } = await failingEndpoint(h, 10, HOUR);
@@ -139,7 +174,7 @@ describe('warn, then disable', () => {
     await settle();
     assert.equal(watcher.requests.length, 0);
     h.clock.advance(1);
-    await lifecycle.sweep();
+    await sweepUntilPublished(h, lifecycle, 'endpoint.failing', 1);
     await watcher.waitForRequests(1);
     h.clock.advance(HOUR);
     await lifecycle.sweep();
@@ -162,7 +197,7 @@ describe('warn, then disable', () => {
     await lifecycle.sweep();
     assert.equal((await h.store.getEndpoint(h.organizationId, target.endpoint.id))?.enabled, true);
     h.clock.advance(1);
-    await lifecycle.sweep();
+    await sweepUntilPublished(h, lifecycle, 'endpoint.disabled', 1);
     await watcher.waitForRequests(2);
     const disabled = verify()[1]!;
     assert.deepEqual([disabled.event, disabled.payload.reason, disabled.payload.failed_deliveries], ['endpoint.disabled', 'failing', 10]);
@@ -174,12 +209,75 @@ describe('warn, then disable', () => {
     const h = await dispatchHarness(t);
     const { target, watcher, lifecycle } = await failingEndpoint(h, 9, HOUR);
     h.clock.advance(T0 + 30 * DAY - h.clock.now());
-    await lifecycle.sweep();
+    await sweepUntilPublished(h, lifecycle, 'endpoint.failing', 1);
     await watcher.waitForRequests(1);
+    // Once more, with nothing else holding the row: still no disable.
+    await lifecycle.sweep();
     await settle();
     assert.deepEqual(watcher.requests.map((r) => (JSON.parse(r.body.toString('utf8')) as HeraldEvent).event), ['endpoint.failing']);
     const endpoint = await h.store.getEndpoint(h.organizationId, target.endpoint.id);
     assert.deepEqual([endpoint?.enabled, endpoint?.health.failedDeliveriesInStreak], [true, 9]);
+  });
+});
+
+describe('failures the lifecycle survives', () => {
+  it('sends endpoint.failing at the next sweep when publishing it failed, and logs the failure at error', async (t) => {
+    const h = await dispatchHarness(t);
+    let refusals = 1;
+    const refusing = interceptStore(h.store, {
+      publishEvents: async (events) => {
+        if (refusals-- > 0) throw new Error('could not serialize access due to concurrent update');
+        return h.store.publishEvents(events);
+      },
+    });
+    const errors = capturedErrors();
+    const lifecycle = lifecycleFor(h, {}, { publisher: createOperationalPublisher(refusing, h.clock), logger: errors.logger });
+    const { target, watcher } = await failingEndpoint(h, 1, HOUR, lifecycle);
+
+    h.clock.advance(DAY);
+    await waitFor('the warning to be marked sent', async () => {
+      await lifecycle.sweep();
+      const endpoint = await h.store.getEndpoint(h.organizationId, target.endpoint.id);
+      return endpoint!.health.warnedAt === null ? undefined : endpoint;
+    });
+    assert.equal((await h.store.listEvents({ organizationId: h.organizationId, type: 'endpoint.failing', limit: 1 })).items.length, 0);
+    assert.deepEqual(
+      errors.lines.map((line) => [line.level, line.msg, line.endpointId, (line.err as { message?: string } | undefined)?.message]),
+      [[50, 'publishing endpoint.failing failed', target.endpoint.id, 'could not serialize access due to concurrent update']],
+    );
+
+    await lifecycle.sweep();
+    await watcher.waitForRequests(1);
+    await lifecycle.sweep();
+    await settle();
+    assert.deepEqual(watcher.requests.map((r) => (JSON.parse(r.body.toString('utf8')) as HeraldEvent).event), ['endpoint.failing']);
+  });
+
+  it('counts a failed delivery whose streak write failed at the next sweep', async (t) => {
+    const h = await dispatchHarness(t);
+    let refusals = 1;
+    const refusing = interceptStore(h.store, {
+      recordEndpointHealth: async (changes) => {
+        if (refusals-- > 0) throw new Error('deadlock detected');
+        return h.store.recordEndpointHealth(changes);
+      },
+    });
+    const errors = capturedErrors();
+    const lifecycle = lifecycleFor(h, {}, { store: refusing, logger: errors.logger });
+    const broken = await h.receiver((_req, _n, res) => void res.writeHead(500).end('down'));
+    const target = await h.endpoint({ url: broken.url, events: ['user.new'] });
+    h.dispatcher({ policy: ONE_ATTEMPT, lifecycle });
+    await h.publish();
+    await waitFor('the streak write to fail', async () => (errors.lines.length > 0 ? errors.lines : undefined));
+    assert.deepEqual(
+      errors.lines.map((line) => [line.msg, line.endpointIds]),
+      [['recording endpoint failing streaks failed', [target.endpoint.id]]],
+    );
+    assert.equal((await h.store.getEndpoint(h.organizationId, target.endpoint.id))!.health.failingSince, null);
+
+    await lifecycle.sweep();
+    const endpoint = await h.store.getEndpoint(h.organizationId, target.endpoint.id);
+    assert.deepEqual([endpoint!.health.failingSince, endpoint!.health.failedDeliveriesInStreak], [T0, 1]);
   });
 });
 
@@ -203,7 +301,7 @@ describe('delivery.exhausted', () => {
     assert.equal(watcher.requests.length, 1);
 
     h.clock.advance(60_000);
-    await lifecycle.sweep();
+    await sweepUntilPublished(h, lifecycle, 'delivery.exhausted', 2);
     await watcher.waitForRequests(2);
     await settle();
     const notices = verified(watcher, subscriber.secret);

@@ -8,7 +8,9 @@ import { inTransaction } from './transaction.js';
  * where any number of dispatchers run the same sweeps. Every "once" (one warning per streak, one
  * disable, one notice per held-back window) is a conditional update of rows locked `SKIP LOCKED`, so
  * two processes never both act on one endpoint; the condition is repeated in the outer WHERE because
- * a row may have changed between the pick and the lock.
+ * a row may have changed between the pick and the lock. A row skipped because it was locked (by a
+ * streak or exhaustion write on the same endpoint, say) is still due, and the next sweep takes it:
+ * a sweep never waits behind the dispatchers' own writes.
  */
 export class PostgresLifecycle implements LifecycleStore {
   constructor(private readonly pool: Pool) {}
