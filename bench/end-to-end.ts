@@ -4,17 +4,25 @@
  * Herald), against the one-file pipeline of `bench/pipeline-baseline.ts`. Each event goes to one
  * endpoint. The end-to-end rate is accepted events divided by the time from the start of the load
  * to the last delivery's arrival; "keeping pace" is the share delivered when the load ends.
+ *
+ * Each round also runs Herald on PostgreSQL (one `herald serve --no-dispatch` and one `herald
+ * dispatch` process, a fresh schema each time) when a server answers at `HERALD_BENCH_DATABASE_URL`
+ * (default below); otherwise the table says loudly that the row was skipped, and why.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { startDispatchProcess, startHeraldProcess, type HeraldChild } from '../test-support/herald-process.js';
 import { makeTempDir } from '../test-support/temp-dir.js';
+import pg from 'pg';
 import { Pool } from 'undici';
 import { createEndpoints, freshPostgresSchema, waitForRequests, type ReceiverHandle } from './support.js';
 
-export interface EndToEndRow {
+export type EndToEndRow = MeasuredRow | SkippedRow;
+
+export interface MeasuredRow {
   target: 'baseline' | 'herald (sqlite)' | 'herald (postgres)';
   round: number;
+  skipped?: undefined;
   accepted: number;
   endToEndPerSec: number;
   /** Share of accepted events delivered when the load ended. */
@@ -24,13 +32,26 @@ export interface EndToEndRow {
   publishMaxMs: number;
 }
 
+/** A row that could not be measured: kept in the results so a missing figure is never silent. */
+export interface SkippedRow {
+  target: 'herald (postgres)';
+  round: number;
+  skipped: string;
+}
+
+export const DEFAULT_BENCH_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
+
 export interface EndToEndOptions {
   receiver: ReceiverHandle;
   seconds: number;
   connections: number;
   rounds: number;
-  /** A PostgreSQL server URL: adds Herald on PostgreSQL (1 API + 1 dispatcher process) to each round. */
-  postgres?: string;
+  /**
+   * The PostgreSQL server for the Herald-on-PostgreSQL row (1 API + 1 dispatcher process) of each
+   * round. Default: `HERALD_BENCH_DATABASE_URL`, else `DEFAULT_BENCH_DATABASE_URL`; `false` leaves
+   * the row out. An unreachable server skips the row, loudly.
+   */
+  postgres?: string | false;
 }
 
 interface LoadResult {
@@ -44,12 +65,48 @@ interface LoadResult {
 
 export async function benchEndToEnd(options: EndToEndOptions): Promise<EndToEndRow[]> {
   const rows: EndToEndRow[] = [];
+  const server = options.postgres === false ? null : (options.postgres ?? process.env.HERALD_BENCH_DATABASE_URL ?? DEFAULT_BENCH_DATABASE_URL);
+  const unreachable = server === null ? null : await postgresUnreachable(server);
+  if (server !== null && unreachable !== null) console.error(`\n!!! herald (postgres): ${skippedBecause(server, unreachable)}\n`);
   for (let round = 1; round <= options.rounds; round++) {
     rows.push(await measure('baseline', round, options, startBaseline));
     rows.push(await measure('herald (sqlite)', round, options, startHeraldSqlite));
-    if (options.postgres) rows.push(await measure('herald (postgres)', round, options, (_dir, receiver) => startHeraldPostgres(options.postgres!, receiver)));
+    if (server === null) continue;
+    rows.push(
+      unreachable === null
+        ? await measure('herald (postgres)', round, options, (_dir, receiver) => startHeraldPostgres(server, receiver))
+        : { target: 'herald (postgres)', round, skipped: skippedBecause(server, unreachable) },
+    );
   }
   return rows;
+}
+
+/** Null when `server` answers a query within 3 s; otherwise why not. */
+async function postgresUnreachable(server: string): Promise<string | null> {
+  const client = new pg.Client({ connectionString: server, connectionTimeoutMillis: 3_000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return null;
+  } catch (error) {
+    const { code, message } = error as { code?: string; message?: string };
+    if (message && (!code || message.includes(code))) return message;
+    return [code, message].filter(Boolean).join(': ') || String(error);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+function skippedBecause(server: string, reason: string): string {
+  // Without its password: the line ends up in the saved results.
+  let shown = 'an invalid URL';
+  if (URL.canParse(server)) {
+    const url = new URL(server);
+    url.password = '';
+    shown = url.toString();
+  }
+  return `skipped: PostgreSQL not reachable (${shown}: ${reason}); set HERALD_BENCH_DATABASE_URL`;
 }
 
 interface Target {
@@ -63,7 +120,7 @@ async function measure(
   round: number,
   options: EndToEndOptions,
   start: (dir: string, receiver: ReceiverHandle) => Promise<Target>,
-): Promise<EndToEndRow> {
+): Promise<MeasuredRow> {
   const dir = makeTempDir('herald-bench-e2e-');
   const running = await start(dir.path, options.receiver);
   try {
@@ -150,21 +207,32 @@ async function withEndpoint(url: string, apiKey: string, receiver: ReceiverHandl
 }
 
 export function printEndToEndTable(rows: EndToEndRow[]): void {
-  const mean = (target: EndToEndRow['target']) => {
-    const of = rows.filter((r) => r.target === target);
+  const measured = rows.filter((r): r is MeasuredRow => r.skipped === undefined);
+  const mean = (target: MeasuredRow['target']) => {
+    const of = measured.filter((r) => r.target === target);
     return of.length === 0 ? Number.NaN : of.reduce((n, r) => n + r.endToEndPerSec, 0) / of.length;
   };
+  const sqliteOf = (round: number) => measured.find((r) => r.target === 'herald (sqlite)' && r.round === round);
   const baseline = mean('baseline');
   const sqlite = mean('herald (sqlite)');
   console.log('\nPublishing and delivering at once (50 connections; end to end = accepted ÷ time to the last delivery)');
-  console.log('  target              round  accepted  end to end/s  delivered at load end  publish p50   p99    max');
+  console.log('  target              round  accepted  end to end/s  × sqlite  delivered at load end  publish p50   p99    max');
   for (const r of rows) {
+    if (r.skipped !== undefined) {
+      console.log(`  ${r.target.padEnd(18)}  ${String(r.round).padStart(5)}  !!! ${r.skipped}`);
+      continue;
+    }
+    // PostgreSQL against the SQLite row of the same round: the two ran seconds apart, on the same load.
+    const sameRound = r.target === 'herald (postgres)' ? sqliteOf(r.round) : undefined;
+    const ratio = sameRound ? (r.endToEndPerSec / sameRound.endToEndPerSec).toFixed(2) : '';
     console.log(
       `  ${r.target.padEnd(18)}  ${String(r.round).padStart(5)}  ${String(r.accepted).padStart(8)}  ${Math.round(r.endToEndPerSec).toLocaleString('en-US').padStart(12)}` +
-        `  ${`${(r.deliveredAtLoadEnd * 100).toFixed(0)} %`.padStart(21)}  ${r.publishP50Ms.toFixed(1).padStart(8)} ${r.publishP99Ms.toFixed(1).padStart(6)} ${r.publishMaxMs.toFixed(0).padStart(6)} ms`,
+        `  ${ratio.padStart(8)}  ${`${(r.deliveredAtLoadEnd * 100).toFixed(0)} %`.padStart(21)}  ${r.publishP50Ms.toFixed(1).padStart(8)} ${r.publishP99Ms.toFixed(1).padStart(6)} ${r.publishMaxMs.toFixed(0).padStart(6)} ms`,
     );
   }
   console.log(`  Herald on SQLite: ${(sqlite / baseline).toFixed(2)} × the baseline pipeline (target ≥ 0.7)`);
   const postgres = mean('herald (postgres)');
+  const skipped = rows.find((r): r is SkippedRow => r.skipped !== undefined);
   if (Number.isFinite(postgres)) console.log(`  Herald on PostgreSQL: ${(postgres / sqlite).toFixed(2)} × Herald on SQLite (target ≥ 0.5)`);
+  else if (skipped) console.log(`  !!! Herald on PostgreSQL: ${skipped.skipped}`);
 }

@@ -3,8 +3,11 @@
  *
  * - Noisy neighbours: 200 endpoints, each subscribed to an event type of its own (so every event goes
  *   to one endpoint), 10 of them never answering and 50 answering 500, at half the clean capacity.
- *   The control has the same 200 endpoints, all healthy. Reported: the healthy endpoints' p99
- *   publish→delivered, and whether every healthy delivery arrived.
+ *   The clean capacity is measured first, on the same 200 endpoints all healthy: a backlog published
+ *   over HTTP as fast as it is accepted, divided by the time to its last delivery. (A capacity
+ *   measured with 2 endpoints overstates what 200 can take, and "half" of it already saturated the
+ *   control.) The control has the same 200 endpoints, all healthy. Reported: the healthy endpoints'
+ *   p99 publish→delivered, and whether every healthy delivery arrived.
  * - Burst: organization B publishes at a steady rate while organization A publishes 50,000 events as
  *   fast as it can; the control is B alone. Reported: B's p99 publish→delivered.
  */
@@ -34,19 +37,26 @@ export interface IsolationRow {
 
 export interface IsolationOptions {
   receiver: ReceiverHandle;
-  /** Clean delivery capacity measured earlier in the same run (deliveries/s). */
-  cleanCapacity: number;
   seconds: number;
   burstEvents: number;
+  /** Events in the backlog that measures the clean capacity of 200 endpoints. */
+  capacityEvents: number;
 }
 
-export async function benchIsolation(options: IsolationOptions): Promise<IsolationRow[]> {
-  const rate = Math.max(100, Math.round(options.cleanCapacity / 2));
+export interface IsolationResult {
+  /** Deliveries/s of the 200 healthy endpoints, from the first publish to the last delivery. */
+  cleanCapacity: number;
+  rows: IsolationRow[];
+}
+
+export async function benchIsolation(options: IsolationOptions): Promise<IsolationResult> {
+  const cleanCapacity = await withNoisyNeighbours(options, 'control', (pool, apiKey) => capacity(pool, apiKey, options));
+  const rate = Math.max(100, Math.round(cleanCapacity / 2));
   const rows: IsolationRow[] = [];
   for (const run of ['control', 'hostile'] as const) rows.push(await noisyNeighbours(options, rate, run));
   const steady = Math.min(200, rate);
   for (const run of ['control', 'hostile'] as const) rows.push(await burst(options, steady, run));
-  return rows;
+  return { cleanCapacity, rows };
 }
 
 /** Endpoint i's path: hanging, failing or healthy (the hostile run), or always healthy (the control). */
@@ -56,8 +66,8 @@ function endpointPath(i: number, run: 'control' | 'hostile'): string {
   return `/ok/${i}`;
 }
 
-async function noisyNeighbours(options: IsolationOptions, rate: number, run: 'control' | 'hostile'): Promise<IsolationRow> {
-  const { receiver } = options;
+/** A fresh Herald with the 200 endpoints of `run`, the receiver reset, for the length of `measure`. */
+async function withNoisyNeighbours<T>(options: IsolationOptions, run: 'control' | 'hostile', measure: (pool: Pool, apiKey: string) => Promise<T>): Promise<T> {
   const dir = makeTempDir('herald-bench-isolation-');
   const catalog = join(dir.path, 'catalog.json');
   writeFileSync(catalog, JSON.stringify({ event_types: Array.from({ length: ENDPOINTS }, (_, i) => eventType(`bench.endpoint_${i}`)) }));
@@ -65,20 +75,42 @@ async function noisyNeighbours(options: IsolationOptions, rate: number, run: 'co
   const pool = new Pool(herald.url, { connections: 64 });
   try {
     for (let i = 0; i < ENDPOINTS; i++) {
-      await call(pool, herald.apiKey!, 'POST', '/v1/endpoints', { url: `${receiver.url}${endpointPath(i, run)}`, events: [`bench.endpoint_${i}`] }, 201);
+      await call(pool, herald.apiKey!, 'POST', '/v1/endpoints', { url: `${options.receiver.url}${endpointPath(i, run)}`, events: [`bench.endpoint_${i}`] }, 201);
     }
-    await receiver.reset();
-    const healthyEvents = await publishAtRate(pool, herald.apiKey!, rate, options.seconds, (i) => {
-      const endpoint = i % ENDPOINTS;
-      return { type: `bench.endpoint_${endpoint}`, healthy: endpointPath(endpoint, run).startsWith('/ok/') };
-    });
-    const healthy = healthyEvents.filter((e) => e.healthy);
-    return { scenario: 'noisy neighbours', run, ...(await latencies(receiver, healthy, rate, options.seconds)), published: healthyEvents.length };
+    await options.receiver.reset();
+    return await measure(pool, herald.apiKey!);
   } finally {
     await pool.close();
     await herald.stop();
     dir.remove();
   }
+}
+
+async function capacity(pool: Pool, apiKey: string, options: IsolationOptions): Promise<number> {
+  let next = 0;
+  const started = now();
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (next < options.capacityEvents) {
+        const i = next++;
+        await call(pool, apiKey, 'POST', '/v1/events', { event: `bench.endpoint_${i % ENDPOINTS}`, payload: { n: i } }, 202);
+      }
+    }),
+  );
+  const done = await waitForRequests(options.receiver, options.capacityEvents, 120_000);
+  if (done.requests < options.capacityEvents) throw new Error(`capacity run: only ${done.requests} of ${options.capacityEvents} deliveries arrived`);
+  return done.requests / ((done.lastAt - started) / 1000);
+}
+
+function noisyNeighbours(options: IsolationOptions, rate: number, run: 'control' | 'hostile'): Promise<IsolationRow> {
+  return withNoisyNeighbours(options, run, async (pool, apiKey) => {
+    const healthyEvents = await publishAtRate(pool, apiKey, rate, options.seconds, (i) => {
+      const endpoint = i % ENDPOINTS;
+      return { type: `bench.endpoint_${endpoint}`, healthy: endpointPath(endpoint, run).startsWith('/ok/') };
+    });
+    const healthy = healthyEvents.filter((e) => e.healthy);
+    return { scenario: 'noisy neighbours', run, ...(await latencies(options.receiver, healthy, rate, options.seconds)), published: healthyEvents.length };
+  });
 }
 
 async function burst(options: IsolationOptions, rate: number, run: 'control' | 'hostile'): Promise<IsolationRow> {
@@ -189,8 +221,9 @@ function eventType(name: string): Record<string, unknown> {
   };
 }
 
-export function printIsolationTable(rows: IsolationRow[]): void {
+export function printIsolationTable({ cleanCapacity, rows }: IsolationResult): void {
   console.log('\nIsolation (healthy deliveries only; hostile vs control in the same run; target p99 ≤ 2 × control, nothing lost)');
+  console.log(`  clean capacity of the 200 endpoints: ${Math.round(cleanCapacity).toLocaleString('en-US')} deliveries/s; noisy neighbours run at half of it`);
   console.log('  scenario                      run      rate/s  delivered        p50       p99   p99 / control');
   for (const row of rows) {
     const control = rows.find((r) => r.scenario === row.scenario && r.run === 'control')!;

@@ -34,6 +34,8 @@ server.listen(0, '127.0.0.1', () => {
   process.send!({ type: 'listening', port: (server.address() as AddressInfo).port });
 });
 
+// A parent that died without saying `exit` must not leave this process running.
+process.on('disconnect', () => process.exit(0));
 process.on('message', (message: { type: string }) => {
   if (message.type === 'stats') {
     process.send!({ type: 'stats', requests, firstAt, lastAt, firstSeen: Object.fromEntries(firstSeen) });

@@ -6,9 +6,10 @@
  * it, because this machine is shared and absolute numbers drift from run to run.
  *
  * Then publishing and delivering at once (`bench/end-to-end.ts`), interleaved with a one-file
- * pipeline baseline (`bench/pipeline-baseline.ts`), and the isolation scenarios
+ * pipeline baseline (`bench/pipeline-baseline.ts`) and, when PostgreSQL answers at `--db` or
+ * `HERALD_BENCH_DATABASE_URL` (default the local server), Herald on PostgreSQL; and the isolation scenarios
  * (`bench/isolation.ts`): noisy neighbours and a burst from another organization, each beside a
- * control run, at half the delivery rate measured here.
+ * control run, at half the delivery rate of the same 200 endpoints measured there.
  *
  * Last, the soak (`bench/soak.ts`): 1,000 events/s with `--retention 60s` beside the same without,
  * for `--soak` seconds (30 by default; `--soak 300` for the 2-minute size target).
@@ -24,7 +25,7 @@ import { isPostgresUrl } from '../packages/server/src/store/open-store.js';
 import { startHeraldProcess, type HeraldProcess } from '../test-support/herald-process.js';
 import { makeTempDir } from '../test-support/temp-dir.js';
 import { benchEndToEnd, printEndToEndTable, type EndToEndRow } from './end-to-end.js';
-import { benchIsolation, printIsolationTable, type IsolationRow } from './isolation.js';
+import { benchIsolation, printIsolationTable, type IsolationResult } from './isolation.js';
 import { benchSoak, printSoakTable, type SoakResult } from './soak.js';
 import { benchPostgresScaling, printScalingTable, type ScalingRow } from './postgres.js';
 import {
@@ -138,11 +139,11 @@ async function main(): Promise<void> {
       rounds: flags.quick ? 1 : 2,
       ...(POSTGRES ? { postgres: flags.db! } : {}),
     });
-    const isolation: IsolationRow[] = await benchIsolation({
+    const isolation: IsolationResult = await benchIsolation({
       receiver,
-      cleanCapacity: throughput.requests / deliverySeconds,
       seconds: ISOLATION_SECONDS,
       burstEvents: flags.quick ? 5000 : 50_000,
+      capacityEvents: flags.quick ? 5000 : 20_000,
     });
     const soak: SoakResult = await benchSoak({
       receiver,

@@ -11,6 +11,13 @@ function labelKey(labels: Labels): string {
   return `{${entries.map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
 }
 
+export type CounterSnapshot = Array<[string, number]>;
+export interface HistogramSnapshot {
+  counts: number[];
+  sum: number;
+  count: number;
+}
+
 export class Counter {
   private readonly values = new Map<string, number>();
   constructor(readonly name: string, readonly help: string) {}
@@ -22,6 +29,16 @@ export class Counter {
 
   get(labels: Labels = {}): number {
     return this.values.get(labelKey(labels)) ?? 0;
+  }
+
+  snapshot(): CounterSnapshot {
+    return [...this.values];
+  }
+
+  /** Takes another copy's values as its own: the dispatcher thread's series, shown by the API thread. */
+  restore(snapshot: CounterSnapshot): void {
+    this.values.clear();
+    for (const [key, value] of snapshot) this.values.set(key, value);
   }
 
   render(): string {
@@ -38,6 +55,16 @@ export class Histogram {
   private count = 0;
   constructor(readonly name: string, readonly help: string, readonly buckets: readonly number[]) {
     this.counts = buckets.map(() => 0);
+  }
+
+  snapshot(): HistogramSnapshot {
+    return { counts: [...this.counts], sum: this.sum, count: this.count };
+  }
+
+  restore(snapshot: HistogramSnapshot): void {
+    snapshot.counts.forEach((n, i) => (this.counts[i] = n));
+    this.sum = snapshot.sum;
+    this.count = snapshot.count;
   }
 
   observe(value: number): void {

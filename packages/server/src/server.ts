@@ -5,13 +5,14 @@ import { buildApp } from './api/app.js';
 import { loadCatalog } from './catalog/load-catalog.js';
 import { systemClock, type Clock } from './clock.js';
 import type { HeraldConfig } from './config.js';
-import type { Dispatcher } from './dispatch/dispatcher.js';
-import { createDispatcherFromConfig, retryPolicyFromConfig } from './dispatch/from-config.js';
+import { DispatcherThread } from './dispatch/dispatcher-thread.js';
+import { retryPolicyFromConfig } from './dispatch/from-config.js';
 import { createMetrics } from './metrics.js';
 import { createPublisher } from './publish/publisher.js';
 import { ensureOperationalWebhook, type OperationalWebhook } from './lifecycle/operational-webhook.js';
 import { Pruner } from './retention/pruner.js';
 import { openSecuredStore } from './store/encrypted-store.js';
+import { isPostgresUrl } from './store/open-store.js';
 import { secretBoxFromEnv, type SecretBox } from './store/secret-box.js';
 import type { Store } from './store/store.js';
 import { VERSION } from './version.js';
@@ -21,7 +22,8 @@ export interface RunningHerald {
   url: string;
   store: Store;
   app: FastifyInstance;
-  dispatcher: Dispatcher | null;
+  /** The dispatcher, on its own thread (`dispatch/dispatcher-thread.ts`), unless `--no-dispatch`. */
+  dispatcher: DispatcherThread | null;
   /** Deletes what `--retention` no longer keeps (`retention/pruner.ts`). */
   pruner: Pruner;
   /** The platform-wide operational receiver, when `--operational-webhook-url` is set (`secretCreated`: print it, once). */
@@ -32,6 +34,7 @@ export interface RunningHerald {
 }
 
 export interface StartOptions {
+  /** The API's clock. The dispatcher thread runs on the system clock. */
   clock?: Clock;
   logger?: Logger;
   /** Called with the opened store before anything listens (first-run bootstrap). */
@@ -46,15 +49,18 @@ export interface StartOptions {
 export async function startHerald(config: HeraldConfig, options: StartOptions = {}): Promise<RunningHerald> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel, { service: 'herald' });
-  const policy = retryPolicyFromConfig(config);
+  // A bad schedule fails here, before anything is opened; the thread reads the same settings.
+  retryPolicyFromConfig(config);
   const catalog = loadCatalog(config.catalogFile);
   const warn = options.warn ?? ((message: string) => logger.warn(message.trim()));
-  const store = await openSecuredStore(config.db, options.secretBox === undefined ? secretBoxFromEnv() : options.secretBox, warn);
+  const secretBox = options.secretBox === undefined ? secretBoxFromEnv() : options.secretBox;
+  const store = await openSecuredStore(config.db, secretBox, warn);
   const metrics = createMetrics();
   const publisher = createPublisher({ store, catalog, clock, metrics });
 
   let app: FastifyInstance | undefined;
-  let dispatcher: Dispatcher | null = null;
+  let dispatcher: DispatcherThread | null = null;
+  let unsubscribe = (): void => undefined;
   let operationalWebhook: RunningHerald['operationalWebhook'] = null;
   const pruner = new Pruner({ store, logger: logger.child({ component: 'pruner' }), clock, retentionMs: config.retentionMs });
   try {
@@ -68,18 +74,18 @@ export async function startHerald(config: HeraldConfig, options: StartOptions = 
       endpointCaps: { maxAttempts: config.maxAttempts, maxTimeoutMs: config.maxAttemptTimeoutMs ?? config.attemptTimeoutMs },
     });
     if (config.dispatch) {
-      dispatcher = createDispatcherFromConfig(config, {
-        store,
-        logger: logger.child({ component: 'dispatcher' }),
-        clock,
-        policy,
-        metrics,
-      });
-      dispatcher.start();
+      const started = await DispatcherThread.start(
+        { config, encryptionKey: secretBox?.toBase64() ?? null },
+        { logger: logger.child({ component: 'dispatcher' }), metrics },
+      );
+      dispatcher = started;
+      // On PostgreSQL the thread's own store hears every write through LISTEN/NOTIFY.
+      if (!isPostgresUrl(config.db)) unsubscribe = store.onDeliveriesDue(() => started.notify());
     }
     pruner.start();
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
+    unsubscribe();
     await pruner.stop().catch(() => undefined);
     await dispatcher?.stop({ deadlineMs: 0 }).catch(() => undefined);
     await app?.close().catch(() => undefined);
@@ -108,6 +114,7 @@ export async function startHerald(config: HeraldConfig, options: StartOptions = 
         const step = async (fn: () => Promise<unknown>) => fn().catch((error: unknown) => void failures.push(error));
         await step(() => running.close());
         await step(() => publisher.drain());
+        unsubscribe();
         if (dispatcher) await step(() => dispatcher!.stop({ deadlineMs: config.shutdownTimeoutMs }));
         await step(() => pruner.stop());
         await step(() => store.close());

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { isStorageUnavailable } from '../store/storage-errors.js';
-import type { AttemptRecord, Store } from '../store/store.js';
+import type { AttemptRecord, ClaimedDelivery, ClaimOptions, Store } from '../store/store.js';
 import { feedbackFor, type CircuitPolicy, type EndpointSignal } from './endpoint-circuit.js';
 
 /**
@@ -22,7 +22,18 @@ import { feedbackFor, type CircuitPolicy, type EndpointSignal } from './endpoint
  * holding their dispatcher slots, which slows claiming down. Once `stopRetrying()` is called, such a
  * batch is given up instead: its leases expire and the deliveries are sent again (at least once).
  * Re-writing part of a batch is harmless: records are fenced on their lease, which a write clears.
+ *
+ * Refilling: with `refill`, a batch is written together with a claim for the slots it frees
+ * (`Store.recordAttempts`' `thenClaim`), and the claimed deliveries go to `refill.claimed`. Each
+ * attempt learns whether its slot was refilled that way, so that the dispatcher does not claim again
+ * for it. A batch written apart (above) is never refilled: its attempts free their slots as usual.
  */
+export interface Refill {
+  /** What to claim once `finished` are recorded; null: claim nothing now. */
+  options(finished: AttemptRecord[]): ClaimOptions | null;
+  claimed(deliveries: ClaimedDelivery[], limit: number): void;
+}
+
 export class AttemptRecorder {
   private pending: Entry[] = [];
   private flushing: Promise<void> | null = null;
@@ -35,11 +46,14 @@ export class AttemptRecorder {
     private readonly store: Store,
     private readonly logger: Logger,
     private readonly clock: Clock,
-    private readonly options: { retryDelayMs: number; maxBatch: number; circuit: CircuitPolicy },
+    private readonly options: { retryDelayMs: number; maxBatch: number; circuit: CircuitPolicy; refill?: Refill },
   ) {}
 
-  /** Resolves once the record is written, or given up during shutdown. Never rejects. */
-  record(record: AttemptRecord, signal: EndpointSignal | null): Promise<void> {
+  /**
+   * Resolves once the record is written, or given up during shutdown, with whether the write also
+   * refilled the attempt's slot. Never rejects.
+   */
+  record(record: AttemptRecord, signal: EndpointSignal | null): Promise<boolean> {
     return new Promise((done) => {
       this.pending.push({ record, signal, done });
       this.kick();
@@ -72,10 +86,17 @@ export class AttemptRecorder {
       const batch = this.pending.splice(0, this.options.maxBatch);
       const signals = batch.flatMap((entry) => (entry.signal ? [entry.signal] : []));
       const feedback = feedbackFor(signals, this.options.circuit, this.clock.now());
+      const records = batch.map((entry) => entry.record);
+      const claim = this.options.refill?.options(records) ?? null;
       let written: boolean;
+      let refilled = false;
       try {
-        await this.store.recordAttempts(batch.map((entry) => entry.record), feedback);
+        const claimed = await this.store.recordAttempts(records, feedback, claim ?? undefined);
         written = true;
+        if (claim !== null) {
+          refilled = true;
+          this.options.refill!.claimed(claimed, claim.limit);
+        }
       } catch (error) {
         if (isStorageUnavailable(error)) {
           this.lastError = error;
@@ -103,7 +124,7 @@ export class AttemptRecorder {
           'recording attempts failed during shutdown; their leases will expire and the deliveries will be sent again',
         );
       }
-      for (const entry of batch) entry.done();
+      for (const entry of batch) entry.done(refilled);
     }
   }
 
@@ -156,7 +177,7 @@ export class AttemptRecorder {
 interface Entry {
   record: AttemptRecord;
   signal: EndpointSignal | null;
-  done: () => void;
+  done: (refilled: boolean) => void;
 }
 
 /** The record with nothing in it that came from the receiver, beyond its status code and timing. */

@@ -7,7 +7,10 @@
  *   for it (at most `concurrency` at once; the store keeps each endpoint to `perEndpointConcurrency`
  *   leases, so a slow endpoint cannot take every slot), and claim again. When nothing is due, sleep
  *   until the next delivery is due or the poll interval ends, whichever is first; `notify()`, the
- *   store's `onDeliveriesDue`, and every finished attempt cut the sleep short.
+ *   store's `onDeliveriesDue`, and finished attempts cut the sleep short.
+ *   Finished attempts are recorded in batches, and each batch's write also claims deliveries for the
+ *   slots it frees (`refill`): under steady load, one write per batch both records and refills,
+ *   instead of a record and then a claim of its own.
  * - stopping: claim nothing more; attempts in flight may finish until the deadline; the rest are
  *   aborted and their leases released, so they are due again at once for the next process. Every
  *   cleanup step runs even when an earlier one fails. The store is the owner's to close.
@@ -26,7 +29,7 @@ import { ConfigError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { AttemptRecord, ClaimedDelivery, Store } from '../store/store.js';
 import { observeAttempt } from './attempt-metrics.js';
-import { AttemptRecorder } from './attempt-recorder.js';
+import { AttemptRecorder, type Refill } from './attempt-recorder.js';
 import { storableAttempt } from './storable-attempt.js';
 import { DEFAULT_CIRCUIT, endpointSignal, type CircuitPolicy } from './endpoint-circuit.js';
 import { buildDeliveryRequest } from './request.js';
@@ -95,9 +98,8 @@ export class Dispatcher {
   private readonly recorder: AttemptRecorder;
   private readonly inFlight = new Set<Promise<void>>();
   /**
-   * One controller per attempt in flight, aborted at the shutdown deadline. Not one shared shutdown
-   * signal: `send` combines the signal with its timeout through `AbortSignal.any`, and on Node 20 a
-   * long-lived signal keeps a reference for every such call — a leak of one per attempt.
+   * One controller per attempt in flight, aborted at the shutdown deadline; `send` also aborts it at
+   * the attempt's timeout.
    */
   private readonly attemptAborts = new Set<AbortController>();
   /** Leased deliveries to hand back at shutdown: aborted attempts, and claims that raced `stop()`. */
@@ -137,6 +139,7 @@ export class Dispatcher {
       retryDelayMs: this.pollIntervalMs,
       maxBatch: RECORD_BATCH_MAX,
       circuit,
+      refill: this.refill,
     });
   }
 
@@ -178,7 +181,7 @@ export class Dispatcher {
       this.notified = false;
       const free = this.concurrency - this.inFlight.size;
       if (free <= 0) {
-        // Every finished attempt calls notify().
+        // A finished attempt either refills its slot or calls notify().
         await this.sleep(this.pollIntervalMs);
         continue;
       }
@@ -236,21 +239,49 @@ export class Dispatcher {
     });
   }
 
+  /**
+   * The claim written with a batch of records (`attempt-recorder.ts`): the slots those attempts free,
+   * and any others free, are filled in the same write. A full claim means more may be due.
+   */
+  private readonly refill: Refill = {
+    options: (finished) => {
+      if (this.currentState !== 'running') return null;
+      // A 410 disables its endpoint just after the write (the lifecycle); a claim inside the write
+      // would still find it enabled and send it one more.
+      if (finished.some((record) => record.attempt.statusCode === 410)) return null;
+      const limit = Math.min(this.batchSize, this.concurrency - this.inFlight.size + finished.length);
+      if (limit <= 0) return null;
+      return { leaseOwner: this.leaseOwner, limit, leaseMs: this.leaseMs, now: this.clock.now(), perEndpointLimit: this.perEndpointConcurrency };
+    },
+    claimed: (deliveries, limit) => {
+      if (this.currentState !== 'running') {
+        this.toRelease.push(...deliveries.map((delivery) => delivery.deliveryId));
+        return;
+      }
+      for (const delivery of deliveries) this.startAttempt(delivery);
+      if (deliveries.length === limit) this.notify();
+    },
+  };
+
   private startAttempt(delivery: ClaimedDelivery): void {
     const running: Promise<void> = this.attempt(delivery)
       .catch((error: unknown) => {
         // Only a bug gets here; the lease expires and the delivery is tried again.
         this.logger.error({ err: error, deliveryId: delivery.deliveryId }, 'delivery attempt crashed');
+        return true;
       })
-      .finally(() => {
+      .then((lookAgain) => {
         this.inFlight.delete(running);
-        // A slot is free, and a retry may have been scheduled: look again.
-        this.notify();
+        if (lookAgain) this.notify();
       });
     this.inFlight.add(running);
   }
 
-  private async attempt(delivery: ClaimedDelivery): Promise<void> {
+  /**
+   * Resolves with whether the claim loop should look again: a slot is free (unless the record's own
+   * write refilled it) or a retry was scheduled (the loop's sleep may end after it is due).
+   */
+  private async attempt(delivery: ClaimedDelivery): Promise<boolean> {
     const startedAt = this.clock.now();
     const policy = endpointRetryPolicy(
       this.policy,
@@ -261,12 +292,12 @@ export class Dispatcher {
     const abort = new AbortController();
     this.attemptAborts.add(abort);
     const outcome = await this.sender
-      .send({ ...request, timeoutMs: policy.timeoutMs, signal: abort.signal })
+      .send({ ...request, timeoutMs: policy.timeoutMs, abort })
       .finally(() => this.attemptAborts.delete(abort));
     if (!outcome.ok && outcome.errorKind === 'aborted') {
       // Shutdown cut it short: not an attempt the receiver can be blamed for. Hand the lease back.
       this.toRelease.push(delivery.deliveryId);
-      return;
+      return true;
     }
     const finishedAt = this.clock.now();
     const next = outcome.ok ? null : nextAttemptAt(policy, delivery.attempt, finishedAt, outcome);
@@ -282,7 +313,7 @@ export class Dispatcher {
         ...retryAfterFields(outcome, finishedAt, next),
       },
     };
-    await this.recorder.record(record, endpointSignal(delivery, outcome));
+    const refilled = await this.recorder.record(record, endpointSignal(delivery, outcome));
     await this.lifecycle?.afterAttempt({
       organizationId: delivery.organizationId,
       endpointId: delivery.endpointId,
@@ -293,6 +324,7 @@ export class Dispatcher {
       final: next === null,
       at: finishedAt,
     });
+    return !refilled || next !== null;
   }
 
   private log(delivery: ClaimedDelivery, outcome: AttemptOutcome, next: number | null): void {

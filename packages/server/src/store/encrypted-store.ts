@@ -1,7 +1,7 @@
 import { ConfigError } from '../errors.js';
 import { isSealed, secretContext, SecretBox, SecretBoxError, sealedKeyId, ENCRYPTION_KEY_ENV } from './secret-box.js';
 import { openStore } from './open-store.js';
-import type { StoredSecret, StoredSecretChange, Store } from './store.js';
+import type { ClaimedDelivery, StoredSecret, StoredSecretChange, Store } from './store.js';
 
 /**
  * Secrets at rest, at the store boundary: the Store that `herald serve` and `herald dispatch` use is
@@ -77,6 +77,10 @@ function assertAllOpen(sealed: StoredSecret[], box: SecretBox): void {
 /** The store with secrets sealed on write and opened on read; everything else passes through. */
 function encryptingStore(store: Store, box: SecretBox): Store {
   const open = (value: string, context: string) => (isSealed(value) ? box.open(value, context) : value);
+  const openSecrets = (delivery: ClaimedDelivery): ClaimedDelivery => ({
+    ...delivery,
+    secrets: delivery.secrets.map((secret) => open(secret, secretContext('endpoint', delivery.endpointId))),
+  });
   const overrides: Partial<Store> = {
     createEndpoint: (endpoint) =>
       store.createEndpoint({ ...endpoint, secret: box.seal(endpoint.secret, secretContext('endpoint', endpoint.id)) }),
@@ -87,11 +91,8 @@ function encryptingStore(store: Store, box: SecretBox): Store {
         ...s,
         secret: open(s.secret, secretContext('endpoint', endpointId)),
       })),
-    claimDueDeliveries: async (options) =>
-      (await store.claimDueDeliveries(options)).map((delivery) => ({
-        ...delivery,
-        secrets: delivery.secrets.map((secret) => open(secret, secretContext('endpoint', delivery.endpointId))),
-      })),
+    claimDueDeliveries: async (options) => (await store.claimDueDeliveries(options)).map(openSecrets),
+    recordAttempts: async (records, feedback, thenClaim) => (await store.recordAttempts(records, feedback, thenClaim)).map(openSecrets),
     getOrCreateServerSecret: async (name, candidate, now) => {
       const context = secretContext('server', name);
       return open(await store.getOrCreateServerSecret(name, box.seal(candidate, context), now), context);

@@ -40,6 +40,11 @@ export class SecretBox {
     return new SecretBox(key);
   }
 
+  /** The key as `fromBase64` reads it: how `herald serve` hands it to its dispatcher thread. */
+  toBase64(): string {
+    return this.key.toString('base64');
+  }
+
   seal(plaintext: string, context: string): string {
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);

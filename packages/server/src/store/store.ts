@@ -358,8 +358,13 @@ export interface Store extends TenancyStore, RecoveryStore, LifecycleStore, Rete
   /**
    * Records finished attempts, and applies `feedback` to the endpoints, in one transaction. A record
    * whose lease is no longer held by its owner is dropped.
+   *
+   * With `thenClaim`, it then leases due deliveries exactly as `claimDueDeliveries` would (the
+   * records' own leases already count as given back), in the same transaction, and returns them: the
+   * dispatcher refills the slots its finished attempts free without a transaction of its own.
+   * Without it, the result is empty.
    */
-  recordAttempts(records: AttemptRecord[], feedback?: EndpointFeedback[]): Promise<void>;
+  recordAttempts(records: AttemptRecord[], feedback?: EndpointFeedback[], thenClaim?: ClaimOptions): Promise<ClaimedDelivery[]>;
   /** Gives leases back without an attempt (shutdown): due again now, attempt not counted. */
   releaseLeases(leaseOwner: string, deliveryIds: string[], now: number): Promise<void>;
   /** When the next pending delivery becomes due (or a lease expires), or null if none is pending. */

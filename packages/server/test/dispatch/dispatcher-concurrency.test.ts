@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { describe, it } from 'node:test';
 import type { Responder } from '../../../../test-support/receiver.js';
-import type { AttemptRecord } from '../../src/store/store.js';
 import { dispatchHarness, interceptStore, waitFor } from './harness.js';
 
 /** A responder that holds every response until `release()`, tracking how many are open at once. */
@@ -74,9 +73,10 @@ describe('dispatcher: concurrency', () => {
     const calls: number[] = [];
     const counting = interceptStore(h.store, {
       // Counted once written, so that the statuses read below are already committed.
-      recordAttempts: async (records: AttemptRecord[]) => {
-        await h.store.recordAttempts(records);
-        calls.push(records.length);
+      recordAttempts: async (...args) => {
+        const claimed = await h.store.recordAttempts(...args);
+        calls.push(args[0].length);
+        return claimed;
       },
     });
     const held = gate();

@@ -97,7 +97,7 @@ describe('dispatcher: database failures', () => {
     // The batch, the record on its own, and its minimal form all fail: the database is down.
     let failures = 3;
     const flaky = interceptStore(h.store, {
-      recordAttempts: (records) => (failures-- > 0 ? Promise.reject(new Error('database is locked')) : h.store.recordAttempts(records)),
+      recordAttempts: (...args) => (failures-- > 0 ? Promise.reject(new Error('database is locked')) : h.store.recordAttempts(...args)),
     });
     const receiver = await h.receiver();
     await h.endpoint({ url: receiver.url });

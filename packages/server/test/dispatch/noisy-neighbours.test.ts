@@ -94,9 +94,9 @@ describe('the attempt recorder', () => {
   /** PostgreSQL refuses NUL in text by itself; on SQLite the same rule is imposed on the real store. */
   function refusingNul(store: Store): Store {
     return interceptStore(store, {
-      recordAttempts: async (records, feedback) => {
+      recordAttempts: async (records, feedback, thenClaim) => {
         if (records.some((r) => r.attempt.responseBody?.includes('\u0000'))) throw new Error('invalid byte sequence for encoding "UTF8": 0x00');
-        return store.recordAttempts(records, feedback);
+        return store.recordAttempts(records, feedback, thenClaim);
       },
     });
   }

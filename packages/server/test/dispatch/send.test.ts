@@ -169,7 +169,7 @@ describe('send (private networks allowed)', () => {
   it('reports an attempt aborted from outside (shutdown) as aborted', async () => {
     receiver.respondWith(() => undefined);
     const controller = new AbortController();
-    const sending = sender.send({ url: receiver.url, headers, body, timeoutMs: 5000, signal: controller.signal });
+    const sending = sender.send({ url: receiver.url, headers, body, timeoutMs: 5000, abort: controller });
     await receiver.waitForRequests(receiver.requests.length + 1);
     controller.abort();
     const outcome = await sending;

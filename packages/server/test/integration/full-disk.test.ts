@@ -28,7 +28,7 @@ import { eventually, POSTGRES_URL, postgresUnavailable, testSchema } from '../st
 const quiet = pino({ level: 'silent' });
 
 async function startOn(db: string): Promise<{ herald: RunningHerald; key: string; receiver: Receiver }> {
-  const config = resolveConfig({ db, port: '0', allowPrivateNetworks: true, leaseMs: '60s' }, {});
+  const config = resolveConfig({ db, port: '0', allowPrivateNetworks: true, leaseMs: '60s', logLevel: 'silent' }, {});
   const herald = await startHerald(config, { logger: quiet, secretBox: null, warn: () => undefined });
   const org = await createOrganization(herald.store);
   const receiver = await startReceiver();

@@ -482,6 +482,20 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
         );
       });
 
+      it('records a batch and, asked to, leases due deliveries into the slots it freed', async () => {
+        await endpoint();
+        for (let i = 0; i < 3; i++) await publish();
+        const [first] = await claim(T0, { perEndpointLimit: 1 });
+        assert.deepEqual(await claim(T0, { perEndpointLimit: 1, owner: 'b' }), []);
+        const refill = { leaseOwner: 'worker-a', limit: 5, leaseMs: 30_000, now: T0 + 1, perEndpointLimit: 1 };
+        const next = await store.recordAttempts([record(first!, 'worker-a', { succeeded: true, statusCode: 200 }, null)], [], refill);
+        assert.equal((await store.getDelivery(org, first!.deliveryId))?.status, 'succeeded');
+        assert.equal(next.length, 1, 'the freed slot, and no more: the endpoint is at its limit again');
+        assert.notEqual(next[0]!.deliveryId, first!.deliveryId);
+        assert.equal(next[0]!.attempt, 1);
+        assert.deepEqual(await store.recordAttempts([record(next[0]!, 'worker-a', { succeeded: true, statusCode: 200 }, null)]), []);
+      });
+
       it('drops a record from a dispatcher that lost its lease', async () => {
         await endpoint();
         await publish();

@@ -229,7 +229,145 @@ const MIGRATIONS: readonly string[] = [
     pruned_through text COLLATE "C" NOT NULL
   );
   `,
+  /* 8 */ `
+  -- The claim as one server-side call (claim.ts explains the locking and the fairness). See claimV1.
+  ${claimV1()}
+  `,
 ];
+
+/**
+ * Migration 8's function, `herald_claim_v1`: a claim in one round trip instead of four (BEGIN, two
+ * statements, COMMIT), and so one wake-up of the server and of the dispatcher instead of four.
+ * Under READ COMMITTED each statement of a VOLATILE function takes its own snapshot, so the lease
+ * count (statement 2) sees the leases a predecessor committed while this claim waited for the
+ * endpoint lock (statement 1), exactly as two statements of a client transaction did. Bitmap scans
+ * are off for the call (claim.ts says why).
+ *
+ * Frozen like every released migration: a different claim is `herald_claim_v2` in a new migration,
+ * so that during a rolling upgrade each process keeps calling the function it was written for.
+ */
+function claimV1(): string {
+  // Live leases of an endpoint, counted up to `cap` (all a claim needs to know), on the small partial
+  // index deliveries_leased. A set lease_owner implies a pending delivery (finishing clears it), so
+  // no status condition: one would invite the planner to walk the endpoint's whole backlog instead.
+  const liveLeasesOf = (endpointId: string, cap: string): string => `(SELECT count(*) FROM (
+      SELECT 1 FROM deliveries l
+      WHERE l.endpoint_id = ${endpointId} AND l.lease_owner IS NOT NULL AND l.lease_expires_at > p_now
+      ORDER BY l.lease_expires_at LIMIT ${cap}
+    ) live)`;
+  // Statement 1: the claimable endpoints, in turns by organization, locked. The lease count sits
+  // inside the lateral so that it runs only for endpoints with due work; the turns are ranked in a
+  // subquery because FOR UPDATE is not allowed beside a window function.
+  const lockClaimableEndpoints = (limit: string, wait: boolean): string => `ARRAY(
+    SELECT e.id
+    FROM endpoints e
+    JOIN (
+      SELECT c.id, due.oldest,
+             row_number() OVER (PARTITION BY c.organization_id ORDER BY due.oldest, c.id) AS turn
+      FROM endpoints c
+      CROSS JOIN LATERAL (
+        SELECT d.next_attempt_at AS oldest, ${liveLeasesOf('c.id', 'p_per_endpoint_limit')} AS leased
+        FROM deliveries d
+        WHERE d.endpoint_id = c.id AND d.status = 'pending' AND d.next_attempt_at <= p_now
+        ORDER BY d.next_attempt_at LIMIT 1
+      ) due
+      WHERE c.enabled AND (c.circuit_open_until IS NULL OR c.circuit_open_until <= p_now)
+        AND (c.rate_limit IS NULL OR c.rate_window_start <> p_rate_window OR c.rate_window_count < c.rate_limit)
+        AND due.leased < least(p_per_endpoint_limit, c.concurrency_limit)
+    ) claimable ON claimable.id = e.id
+    ORDER BY claimable.turn, claimable.oldest, e.id
+    LIMIT ${limit}
+    FOR NO KEY UPDATE OF e${wait ? '' : ' SKIP LOCKED'})`;
+  return `CREATE FUNCTION herald_claim_v1(
+    p_now bigint, p_per_endpoint_limit integer, p_limit integer, p_rate_window bigint,
+    p_lease_owner text, p_lease_expires_at bigint
+  ) RETURNS TABLE (
+    id text, organization_id text, endpoint_id text, event_id text, event_type text, attempt_count integer,
+    payload text, url text, signature_scheme text, concurrency_limit integer, consecutive_unanswered integer,
+    retry_schedule text, timeout_ms integer, secrets text[]
+  )
+  LANGUAGE plpgsql VOLATILE
+  SET enable_bitmapscan = off
+  AS $claim$
+  #variable_conflict use_column
+  DECLARE
+    endpoint_ids text[];
+  BEGIN
+    endpoint_ids := ${lockClaimableEndpoints('p_limit', false)};
+    -- Nothing free, or every claimable endpoint is held by another claim right now. In the second
+    -- case an empty answer would send this dispatcher to sleep while work is due, so wait for the
+    -- oldest one: its holder commits within a statement, and holding no other endpoint lock, this
+    -- wait cannot deadlock.
+    IF cardinality(endpoint_ids) = 0 THEN
+      endpoint_ids := ${lockClaimableEndpoints('1', true)};
+    END IF;
+    IF cardinality(endpoint_ids) = 0 THEN
+      RETURN;
+    END IF;
+    -- Statement 2, started after the locks are held: counts each locked endpoint's live leases, picks
+    -- due deliveries up to its free slots (concurrency and rate window) in turns (organizations
+    -- first, then each one's endpoints round-robin), leases them and counts the attempt.
+    RETURN QUERY
+    WITH free AS (
+      SELECT en.id AS endpoint_id, en.organization_id,
+             least(
+               least(p_per_endpoint_limit, en.concurrency_limit) - ${liveLeasesOf('en.id', 'p_per_endpoint_limit')}::int,
+               coalesce(en.rate_limit - CASE WHEN en.rate_window_start = p_rate_window THEN en.rate_window_count ELSE 0 END, p_limit)
+             ) AS slots
+      FROM endpoints en WHERE en.id = ANY(endpoint_ids)
+    ),
+    due AS (
+      SELECT c.id, c.next_attempt_at, f.organization_id,
+             row_number() OVER (PARTITION BY f.endpoint_id ORDER BY c.next_attempt_at, c.id) AS turn
+      FROM free f
+      CROSS JOIN LATERAL (
+        SELECT d.id, d.next_attempt_at FROM deliveries d
+        WHERE d.endpoint_id = f.endpoint_id AND d.status = 'pending' AND d.next_attempt_at <= p_now
+        ORDER BY d.next_attempt_at
+        LIMIT least(greatest(f.slots, 0), p_limit)
+      ) c
+    ),
+    ranked AS (
+      SELECT id, next_attempt_at,
+             row_number() OVER (PARTITION BY organization_id ORDER BY turn, next_attempt_at, id) AS turn
+      FROM due
+    ),
+    chosen AS (
+      SELECT id FROM ranked ORDER BY turn, next_attempt_at, id LIMIT p_limit
+    ),
+    locked AS (
+      -- Only rows a recordAttempts or releaseLeases is writing at this instant can be locked here
+      -- (the endpoint locks keep other claimers out); skip them rather than wait.
+      SELECT d.id FROM deliveries d JOIN chosen ON chosen.id = d.id
+      WHERE d.status = 'pending' AND d.next_attempt_at <= p_now
+      FOR UPDATE OF d SKIP LOCKED
+    ),
+    leased AS (
+      UPDATE deliveries d
+      SET lease_owner = p_lease_owner, lease_expires_at = p_lease_expires_at, next_attempt_at = p_lease_expires_at,
+          attempt_count = d.attempt_count + 1, updated_at = p_now
+      FROM locked, events ev, endpoints e
+      WHERE d.id = locked.id AND ev.id = d.event_id AND e.id = d.endpoint_id
+        AND d.status = 'pending' AND d.next_attempt_at <= p_now
+      RETURNING d.id, d.organization_id, d.endpoint_id, d.event_id, d.event_type, d.attempt_count,
+        ev.payload, e.url, e.signature_scheme, e.concurrency_limit, e.consecutive_unanswered,
+        e.retry_schedule, e.timeout_ms,
+        ARRAY(SELECT s.secret FROM endpoint_secrets s
+              WHERE s.endpoint_id = d.endpoint_id AND (s.expires_at IS NULL OR s.expires_at > p_now)
+              ORDER BY s.seq DESC) AS secrets
+    ),
+    rate_counted AS (
+      -- Counts what was actually leased (locked rows skipped above are not), for rate-limited endpoints only.
+      UPDATE endpoints en
+      SET rate_window_start = p_rate_window,
+          rate_window_count = CASE WHEN en.rate_window_start = p_rate_window THEN en.rate_window_count ELSE 0 END + taken.n
+      FROM (SELECT endpoint_id, count(*)::int AS n FROM leased GROUP BY endpoint_id) taken
+      WHERE en.id = taken.endpoint_id AND en.rate_limit IS NOT NULL
+    )
+    SELECT * FROM leased;
+  END
+  $claim$;`;
+}
 
 /** The newest migration number this build knows. */
 export const LATEST_VERSION = MIGRATIONS.length;

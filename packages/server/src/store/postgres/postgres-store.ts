@@ -40,7 +40,7 @@ import { PostgresClaimer } from './claim.js';
 import { connectionSettings, type PostgresStoreOptions } from './connection.js';
 import { DUE_CHANNEL, DueNotifier } from './due-notifier.js';
 import { migrate } from './migrations.js';
-import { publishInTransaction } from './publish.js';
+import { PostgresPublisher } from './publish.js';
 import { recordAttempts } from './record.js';
 import { PostgresRecoveries } from './recovery.js';
 import { PostgresRetention } from './retention.js';
@@ -73,6 +73,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
 
 export class PostgresStore implements Store {
   private readonly claimer: PostgresClaimer;
+  private readonly publisher: PostgresPublisher;
   private readonly tenancy: PostgresTenancy;
   private readonly lifecycle: PostgresLifecycle;
   private readonly recoveries: PostgresRecoveries;
@@ -86,6 +87,7 @@ export class PostgresStore implements Store {
     private readonly notifier: DueNotifier,
   ) {
     this.claimer = new PostgresClaimer(pool);
+    this.publisher = new PostgresPublisher(pool, notifier.payload);
     this.tenancy = new PostgresTenancy(pool);
     this.lifecycle = new PostgresLifecycle(pool);
     this.recoveries = new PostgresRecoveries(pool, notifier);
@@ -332,7 +334,7 @@ export class PostgresStore implements Store {
 
   async publishEvents(events: NewEvent[]): Promise<PublishResult[]> {
     if (events.length === 0) return [];
-    const results = await inTransaction(this.pool, (client) => publishInTransaction(client, events, this.notifier.payload));
+    const results = await this.publisher.publish(events);
     if (results.some((r) => r.deliveries.length > 0 && !r.duplicate)) this.notifier.emitLocal();
     return results;
   }
@@ -419,8 +421,9 @@ export class PostgresStore implements Store {
     return this.claimer.claim(options);
   }
 
-  async recordAttempts(records: AttemptRecord[], feedback: EndpointFeedback[] = []): Promise<void> {
-    await recordAttempts(this.pool, records, feedback);
+  /** Records, feedback and the refilling claim are one statement: see record.ts. */
+  async recordAttempts(records: AttemptRecord[], feedback: EndpointFeedback[] = [], thenClaim?: ClaimOptions): Promise<ClaimedDelivery[]> {
+    return recordAttempts(this.pool, records, feedback, thenClaim);
   }
 
   async releaseLeases(leaseOwner: string, deliveryIds: string[], now: number): Promise<void> {

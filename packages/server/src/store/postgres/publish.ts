@@ -1,4 +1,4 @@
-import type { PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { uuidv7 } from '../../ids.js';
 import {
   DELIVERY_COLUMNS,
@@ -12,10 +12,12 @@ import {
 import type { Delivery, Event, NewEvent, PublishResult } from '../store.js';
 import { recipients, type Subscriber } from '../subscription.js';
 import { DUE_CHANNEL } from './due-notifier.js';
+import { inTransaction } from './transaction.js';
 
 /**
  * Publishing a batch of events in one transaction (group commit), with idempotency keys that hold
- * when several API processes race on the same key.
+ * when several API processes race on the same key. Batches without keys usually take a shorter way
+ * to the same result: one statement, checked against the endpoints it locks (`PostgresPublisher`).
  *
  * A key is taken by `INSERT … ON CONFLICT DO UPDATE … WHERE the stored key has expired`, never by
  * reading first: of two transactions inserting the same key, PostgreSQL makes the second wait for the
@@ -29,24 +31,110 @@ import { DUE_CHANNEL } from './due-notifier.js';
  * concurrent delete can never fail the batch with a foreign-key error. Events, deliveries and the
  * `pg_notify` that wakes dispatchers go in one statement; the notification is sent on commit.
  */
+export class PostgresPublisher {
+  /**
+   * Each organization's enabled endpoints as this process last read them under lock: the guess of
+   * the one-statement path. Bounded like the API's key cache: cleared when full.
+   */
+  private readonly subscribers = new Map<string, Subscriber[]>();
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly notifyPayload: string,
+  ) {}
+
+  /**
+   * Most batches are written by one statement: no BEGIN, no COMMIT, one round trip. The fan-out is
+   * computed from the remembered subscribers, and the statement writes only if, with those endpoints
+   * locked `FOR KEY SHARE`, they are still exactly the organizations' enabled endpoints with the
+   * same subscriptions; so what it writes is what the transaction below would have written at that
+   * moment. Otherwise it writes nothing, and the batch takes the transaction, which reads the
+   * endpoints afresh (and remembers them). Idempotency keys always take the transaction.
+   */
+  async publish(events: NewEvent[]): Promise<PublishResult[]> {
+    const organizationIds = [...new Set(events.map((e) => e.organizationId))];
+    const known = organizationIds.every((id) => this.subscribers.has(id));
+    if (known && events.every((e) => e.idempotencyKey === null)) {
+      const results = await this.publishIfSubscribersUnchanged(events, organizationIds);
+      if (results !== null) return results;
+    }
+    return inTransaction(this.pool, (client) => publishInTransaction(client, events, this.notifyPayload, this.subscribers));
+  }
+
+  private async publishIfSubscribersUnchanged(events: NewEvent[], organizationIds: string[]): Promise<PublishResult[] | null> {
+    const expected = organizationIds.flatMap((organizationId) =>
+      this.subscribers.get(organizationId)!.map((s) => ({ organizationId, ...s })),
+    );
+    const deliveriesByEvent = fanOut(events, this.subscribers);
+    const deliveries = [...deliveriesByEvent.values()].flat();
+    const { rows } = await this.pool.query<{ unchanged: boolean }>({
+      name: 'herald_publish_if_subscribers_unchanged',
+      text: `WITH expected AS (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS x(organization_id, id, events_json)
+       ),
+       subscribers AS (
+         SELECT e.id, e.organization_id, e.events FROM endpoints e
+         WHERE e.organization_id = ANY($4::text[]) AND e.enabled
+         ORDER BY e.id
+         FOR KEY SHARE
+       ),
+       unchanged AS (
+         SELECT (SELECT count(*) FROM subscribers) = (SELECT count(*) FROM expected)
+            AND (SELECT count(*) FROM subscribers s JOIN expected x
+                   ON x.id = s.id AND x.organization_id = s.organization_id
+                  AND s.events = ARRAY(SELECT t FROM json_array_elements_text(x.events_json::json) WITH ORDINALITY AS j(t, n) ORDER BY n))
+                = (SELECT count(*) FROM expected) AS yes
+       ),
+       new_events AS (
+         INSERT INTO events (id, organization_id, type, payload, idempotency_key, created_at)
+         SELECT * FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[])
+         WHERE (SELECT yes FROM unchanged)
+       ),
+       new_deliveries AS (
+         INSERT INTO deliveries (id, organization_id, event_id, event_type, endpoint_id, status, attempt_count,
+           next_attempt_at, created_at, updated_at)
+         SELECT id, organization_id, event_id, event_type, endpoint_id, 'pending', 0, created_at, created_at, created_at
+         FROM unnest($11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::bigint[])
+           AS t(id, organization_id, event_id, event_type, endpoint_id, created_at)
+         WHERE (SELECT yes FROM unchanged)
+       )
+       SELECT yes AS unchanged, CASE WHEN yes AND $19 THEN pg_notify($17, $18) END AS notified FROM unchanged`,
+      values: [
+        expected.map((s) => s.organizationId),
+        expected.map((s) => s.id),
+        expected.map((s) => JSON.stringify(s.events)),
+        organizationIds,
+        ...eventColumns(events),
+        ...deliveryColumns(deliveries),
+        DUE_CHANNEL,
+        this.notifyPayload,
+        deliveries.length > 0,
+      ],
+    });
+    if (!rows[0]!.unchanged) {
+      for (const id of organizationIds) this.subscribers.delete(id);
+      return null;
+    }
+    return events.map((event) => ({ event: newEventRecord(event), deliveries: deliveriesByEvent.get(event.id)!, duplicate: false }));
+  }
+}
+
+/** The transaction: idempotency keys, then the fan-out from the endpoints read under lock (and remembered in `subscribers`). */
 export async function publishInTransaction(
   client: PoolClient,
   events: NewEvent[],
   notifyPayload: string,
+  subscribers: Map<string, Subscriber[]>,
 ): Promise<PublishResult[]> {
   const owners = keyOwners(events);
   const originals = await takeIdempotencyKeys(client, [...owners.values()]);
   const fresh = events.filter((event) => resolveKey(event, owners, originals) === null);
 
-  const endpoints = await subscribersOf(client, [...new Set(fresh.map((e) => e.organizationId))]);
-  const deliveriesByEvent = new Map<string, Delivery[]>();
-  for (const event of fresh) {
-    const targets = recipients(endpoints.get(event.organizationId) ?? [], event);
-    deliveriesByEvent.set(
-      event.id,
-      targets.map((endpoint) => newDelivery(uuidv7(event.createdAt), event, endpoint.id)),
-    );
-  }
+  const organizationIds = [...new Set(fresh.map((e) => e.organizationId))];
+  const endpoints = await subscribersOf(client, organizationIds);
+  if (subscribers.size + organizationIds.length > MAX_REMEMBERED_ORGANIZATIONS) subscribers.clear();
+  for (const id of organizationIds) subscribers.set(id, endpoints.get(id) ?? []);
+  const deliveriesByEvent = fanOut(fresh, endpoints);
   await insertEventsAndDeliveries(client, fresh, [...deliveriesByEvent.values()].flat(), notifyPayload);
 
   const existing = await readOriginals(client, [...new Set(originals.values())]);
@@ -62,6 +150,42 @@ export async function publishInTransaction(
     if (!stored) throw new Error(`idempotency key of event ${event.id} points at missing event ${original}`);
     return { ...stored, duplicate: true };
   });
+}
+
+const MAX_REMEMBERED_ORGANIZATIONS = 10_000;
+
+function fanOut(events: NewEvent[], subscribers: Map<string, Subscriber[]>): Map<string, Delivery[]> {
+  const deliveriesByEvent = new Map<string, Delivery[]>();
+  for (const event of events) {
+    const targets = recipients(subscribers.get(event.organizationId) ?? [], event);
+    deliveriesByEvent.set(
+      event.id,
+      targets.map((endpoint) => newDelivery(uuidv7(event.createdAt), event, endpoint.id)),
+    );
+  }
+  return deliveriesByEvent;
+}
+
+function eventColumns(events: NewEvent[]): unknown[] {
+  return [
+    events.map((e) => e.id),
+    events.map((e) => e.organizationId),
+    events.map((e) => e.type),
+    events.map((e) => e.payloadJson),
+    events.map((e) => e.idempotencyKey),
+    events.map((e) => e.createdAt),
+  ];
+}
+
+function deliveryColumns(deliveries: Delivery[]): unknown[] {
+  return [
+    deliveries.map((d) => d.id),
+    deliveries.map((d) => d.organizationId),
+    deliveries.map((d) => d.eventId),
+    deliveries.map((d) => d.eventType),
+    deliveries.map((d) => d.endpointId),
+    deliveries.map((d) => d.createdAt),
+  ];
 }
 
 type KeyId = string;
@@ -169,18 +293,8 @@ async function insertEventsAndDeliveries(
      )
      SELECT pg_notify($13, $14) WHERE $15`,
     [
-      events.map((e) => e.id),
-      events.map((e) => e.organizationId),
-      events.map((e) => e.type),
-      events.map((e) => e.payloadJson),
-      events.map((e) => e.idempotencyKey),
-      events.map((e) => e.createdAt),
-      deliveries.map((d) => d.id),
-      deliveries.map((d) => d.organizationId),
-      deliveries.map((d) => d.eventId),
-      deliveries.map((d) => d.eventType),
-      deliveries.map((d) => d.endpointId),
-      deliveries.map((d) => d.createdAt),
+      ...eventColumns(events),
+      ...deliveryColumns(deliveries),
       DUE_CHANNEL,
       notifyPayload,
       deliveries.length > 0,

@@ -45,6 +45,21 @@ export async function inTransaction<T>(
   }
 }
 
+/**
+ * Runs one statement (`work`), again if PostgreSQL rolled it back for a deadlock or a serialization
+ * failure, at most three times in all. A single statement is its own transaction: rerunning it is safe.
+ */
+export async function retryingStatement<T>(work: () => Promise<T>): Promise<T> {
+  for (let run = 1; ; run++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (run < MAX_RUNS && isRetryable(error)) continue;
+      throw error;
+    }
+  }
+}
+
 function isRetryable(error: unknown): boolean {
   return typeof error === 'object' && error !== null && RETRYABLE_CODES.has(String((error as { code?: unknown }).code));
 }

@@ -75,24 +75,22 @@ export class SqliteClaimer {
     );
   }
 
+  /**
+   * Looks first, outside any transaction, whether some endpoint has both due work and a free slot:
+   * under load most wake-ups find every busy endpoint at its limit, and a look takes no write lock,
+   * so it need not wait for a publish's fsync. Only then does it claim, in a write transaction that
+   * looks again.
+   */
   claim(options: ClaimOptions): ClaimedDelivery[] {
+    if (options.limit <= 0 || this.claimableEndpoints(options.now, options.perEndpointLimit).length === 0) return [];
     return commitWithoutFsync(this.db, () => this.claimInTransaction(options));
   }
 
-  private claimInTransaction({ leaseOwner, limit, leaseMs, now, perEndpointLimit }: ClaimOptions): ClaimedDelivery[] {
+  /** The claim, inside the caller's write transaction. */
+  claimInTransaction({ leaseOwner, limit, leaseMs, now, perEndpointLimit }: ClaimOptions): ClaimedDelivery[] {
     if (limit <= 0) return [];
-    const leased = new Map<string, number>();
-    for (const row of this.liveLeases.all(now) as Array<{ endpoint_id: string; n: number }>) {
-      leased.set(row.endpoint_id, row.n);
-    }
     const window = rateWindow(now);
-    const endpoints = (this.endpointsWithDueWork.all(window, now, window, now) as Array<Omit<ClaimableEndpoint, 'free'>>)
-      .map((endpoint) => {
-        const slots = Math.min(perEndpointLimit, endpoint.concurrency_limit) - (leased.get(endpoint.id) ?? 0);
-        const rate = endpoint.rate_limit === null ? Infinity : endpoint.rate_limit - endpoint.rate_used;
-        return { ...endpoint, free: Math.min(slots, rate) };
-      })
-      .filter((endpoint) => endpoint.free > 0);
+    const endpoints = this.claimableEndpoints(now, perEndpointLimit);
     const freeAtStart = new Map(endpoints.map((endpoint) => [endpoint, endpoint.free]));
     const leaseExpiresAt = now + leaseMs;
     const claimed: ClaimedDelivery[] = [];
@@ -130,6 +128,22 @@ export class SqliteClaimer {
       if (endpoint.rate_limit !== null && taken > 0) this.countRate.run(window, endpoint.rate_used + taken, endpoint.id);
     }
     return claimed;
+  }
+
+  /** Endpoints with due work and room for more leases (concurrency and rate limits), each with how much. */
+  private claimableEndpoints(now: number, perEndpointLimit: number): ClaimableEndpoint[] {
+    const leased = new Map<string, number>();
+    for (const row of this.liveLeases.all(now) as Array<{ endpoint_id: string; n: number }>) {
+      leased.set(row.endpoint_id, row.n);
+    }
+    const window = rateWindow(now);
+    return (this.endpointsWithDueWork.all(window, now, window, now) as Array<Omit<ClaimableEndpoint, 'free'>>)
+      .map((endpoint) => {
+        const slots = Math.min(perEndpointLimit, endpoint.concurrency_limit) - (leased.get(endpoint.id) ?? 0);
+        const rate = endpoint.rate_limit === null ? Infinity : endpoint.rate_limit - endpoint.rate_used;
+        return { ...endpoint, free: Math.min(slots, rate) };
+      })
+      .filter((endpoint) => endpoint.free > 0);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { writeTransaction } from './write-gate.js';
 
 /**
  * Runs `work` in a write transaction committed with `synchronous = NORMAL`: in WAL mode that is
@@ -14,7 +15,7 @@ import type { Database } from 'better-sqlite3';
 export function commitWithoutFsync<T>(db: Database, work: () => T): T {
   db.pragma('synchronous = NORMAL');
   try {
-    return db.transaction(work).immediate();
+    return writeTransaction(db, work);
   } finally {
     db.pragma('synchronous = FULL');
   }

@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Endpoint, EndpointHealthChange, ExhaustionNotice, LifecycleStore } from '../store.js';
 import { toEndpoint, type EndpointRow } from './rows.js';
+import { writeTransaction } from './write-gate.js';
 
 /**
  * The endpoint lifecycle's state on SQLite (`LifecycleStore`; the policy is `src/lifecycle/`). Every
@@ -94,12 +95,12 @@ export class SqliteLifecycle implements LifecycleStore {
     // A batch of successes alone changes nothing unless an endpoint in it is failing: healthy traffic
     // takes no write lock. (With a failure in the batch, every change is applied, in order.)
     if (changes.every((change) => change.kind === 'succeeded' && this.isFailing.get(change.endpointId) === undefined)) return;
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       for (const change of changes) {
         if (change.kind === 'succeeded') this.streakEnded.run(change.endpointId);
         else this.deliveryFailed.run(change.at, change.endpointId);
       }
-    }).immediate();
+    });
   }
 
   async disableEndpoint(organizationId: string, endpointId: string, reason: 'gone' | 'failing', now: number): Promise<Endpoint | null> {
@@ -116,11 +117,11 @@ export class SqliteLifecycle implements LifecycleStore {
   }
 
   async failDeliveriesOfDisabledEndpoints(now: number, limit: number): Promise<number> {
-    return this.db.transaction(() => this.failOfDisabled.run({ now, limit }).changes).immediate();
+    return writeTransaction(this.db, () => this.failOfDisabled.run({ now, limit }).changes);
   }
 
   async noteExhaustedDelivery(endpointId: string, deliveryId: string, now: number, windowMs: number): Promise<ExhaustionNotice | null> {
-    return this.db.transaction((): ExhaustionNotice | null => {
+    return writeTransaction(this.db, (): ExhaustionNotice | null => {
       const row = this.exhaustionState.get(endpointId) as ExhaustionRow | undefined;
       if (row === undefined) return null;
       if (row.exhausted_notified_at !== null && row.exhausted_notified_at > now - windowMs) {
@@ -129,11 +130,11 @@ export class SqliteLifecycle implements LifecycleStore {
       }
       this.notifyExhaustion.run(now, deliveryId, endpointId);
       return { endpointId, organizationId: row.organization_id, deliveryId, count: row.exhausted_unreported + 1 };
-    }).immediate();
+    });
   }
 
   async takeHeldBackExhaustions(now: number, windowMs: number, limit: number): Promise<ExhaustionNotice[]> {
-    return this.db.transaction((): ExhaustionNotice[] => {
+    return writeTransaction(this.db, (): ExhaustionNotice[] => {
       const rows = this.heldBack.all(now - windowMs, limit) as HeldBackRow[];
       for (const row of rows) this.notifyExhaustion.run(now, row.exhausted_last_delivery_id, row.id);
       return rows.map((row) => ({
@@ -142,7 +143,7 @@ export class SqliteLifecycle implements LifecycleStore {
         deliveryId: row.exhausted_last_delivery_id,
         count: row.exhausted_unreported,
       }));
-    }).immediate();
+    });
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { writeTransaction } from './write-gate.js';
 
 /**
  * Numbered migrations, applied in order inside one transaction each; `PRAGMA user_version` records
@@ -257,9 +258,9 @@ export function migrate(db: Database): void {
       db.pragma(`user_version = ${version + 1}`);
       continue;
     }
-    db.transaction(() => {
+    writeTransaction(db, () => {
       db.exec(migration);
       db.pragma(`user_version = ${version + 1}`);
-    }).immediate();
+    });
   }
 }

@@ -47,14 +47,17 @@ export class SqliteRecorder {
 
   record(records: AttemptRecord[], feedback: EndpointFeedback[]): void {
     if (records.length === 0 && feedback.length === 0) return;
-    commitWithoutFsync(this.db, () => {
-      for (const record of records) this.recordOne(record);
-      for (const f of feedback) {
-        const params = { id: f.endpointId, count: f.count, max: f.maxConcurrency };
-        if (f.kind === 'answered') this.answered.run(params);
-        else this.unanswered.run({ ...params, afterAnswer: f.afterAnswer ? 1 : 0, openAfter: f.openAfter, now: f.now, cooldownMs: f.cooldownMs });
-      }
-    });
+    commitWithoutFsync(this.db, () => this.recordInTransaction(records, feedback));
+  }
+
+  /** The writes of `record`, inside the caller's write transaction. */
+  recordInTransaction(records: AttemptRecord[], feedback: EndpointFeedback[]): void {
+    for (const record of records) this.recordOne(record);
+    for (const f of feedback) {
+      const params = { id: f.endpointId, count: f.count, max: f.maxConcurrency };
+      if (f.kind === 'answered') this.answered.run(params);
+      else this.unanswered.run({ ...params, afterAnswer: f.afterAnswer ? 1 : 0, openAfter: f.openAfter, now: f.now, cooldownMs: f.cooldownMs });
+    }
   }
 
   private recordOne({ deliveryId, leaseOwner, attempt, nextAttemptAt, recordedAt }: AttemptRecord): void {

@@ -3,6 +3,7 @@ import type { Database } from 'better-sqlite3';
 import { recoverableWhere, toRecovery, type RecoveryRow } from '../recovery-rows.js';
 import type { NewRecovery, Recovery, RecoveryStore, RecoveryWindow } from '../store.js';
 import { prepared } from './statements.js';
+import { writeTransaction } from './write-gate.js';
 
 const RECOVERABLE = recoverableWhere(['?', '?', '?', '?']);
 
@@ -35,7 +36,7 @@ export class SqliteRecoveries implements RecoveryStore {
 
   async recoverDeliveries(recovery: NewRecovery): Promise<Recovery | null> {
     const { organizationId, endpointId, since, until, id, createdAt: now } = recovery;
-    const total = this.db.transaction(() => {
+    const total = writeTransaction(this.db, () => {
       if (this.stmt('SELECT 1 FROM endpoints WHERE organization_id = ? AND id = ?').get(organizationId, endpointId) === undefined) {
         return null;
       }
@@ -54,7 +55,7 @@ export class SqliteRecoveries implements RecoveryStore {
         insert.run(recovery.newDeliveryId(), organizationId, original.event_id, original.event_type, endpointId, now, original.id, id, now, now);
       }
       return originals.length;
-    }).immediate();
+    });
     if (total === null) return null;
     if (total > 0) this.emitDue();
     return this.getRecovery(organizationId, endpointId, id);

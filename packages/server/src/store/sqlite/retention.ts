@@ -3,6 +3,7 @@ import type { Database } from 'better-sqlite3';
 import { uuidv7Floor } from '../../ids.js';
 import type { OrganizationPruneBatch, PruneBatch, RetentionStore, SpaceStats } from '../store.js';
 import { prepared } from './statements.js';
+import { writeTransaction } from './write-gate.js';
 
 /**
  * Pruning on SQLite. Each batch is one IMMEDIATE transaction, so it holds the single write lock for
@@ -17,7 +18,7 @@ export class SqliteRetention implements RetentionStore {
   constructor(private readonly db: Database) {}
 
   async pruneFinishedDeliveries(finishedBefore: number, limit: number): Promise<PruneBatch> {
-    return this.db.transaction((): PruneBatch => {
+    return writeTransaction(this.db, (): PruneBatch => {
       const victims = this.stmt(
         `SELECT id, organization_id FROM deliveries INDEXED BY deliveries_finished
          WHERE status <> 'pending' AND updated_at < ? ORDER BY updated_at LIMIT ?`,
@@ -26,11 +27,11 @@ export class SqliteRetention implements RetentionStore {
       for (const victim of victims) remove.run(victim.id);
       this.raiseWatermarks(victims);
       return { busy: false, deleted: victims.length, more: victims.length === limit, lastId: null };
-    }).immediate();
+    });
   }
 
   async pruneEvents(createdBefore: number, after: string | null, limit: number): Promise<PruneBatch> {
-    return this.db.transaction((): PruneBatch => {
+    return writeTransaction(this.db, (): PruneBatch => {
       const seen = this.stmt(
         `SELECT e.id, e.organization_id, e.idempotency_key,
                 EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id) AS has_deliveries
@@ -40,11 +41,11 @@ export class SqliteRetention implements RetentionStore {
       for (const event of victims) this.deleteEvent(event);
       this.raiseWatermarks(victims);
       return { busy: false, deleted: victims.length, more: seen.length === limit, lastId: seen.at(-1)?.id ?? null };
-    }).immediate();
+    });
   }
 
   async pruneExpired(now: number, limit: number): Promise<PruneBatch> {
-    return this.db.transaction((): PruneBatch => {
+    return writeTransaction(this.db, (): PruneBatch => {
       const counts = [
         this.stmt(
           `DELETE FROM idempotency_keys WHERE (organization_id, key) IN
@@ -56,11 +57,11 @@ export class SqliteRetention implements RetentionStore {
         this.stmt('DELETE FROM portal_link_uses WHERE link_id IN (SELECT link_id FROM portal_link_uses WHERE expires_at < ? LIMIT ?)').run(now, limit).changes,
       ];
       return { busy: false, deleted: counts.reduce((a, b) => a + b, 0), more: counts.some((n) => n === limit), lastId: null };
-    }).immediate();
+    });
   }
 
   async pruneOrganizationEvents(organizationId: string, until: number, after: string | null, limit: number): Promise<OrganizationPruneBatch> {
-    return this.db.transaction((): OrganizationPruneBatch => {
+    return writeTransaction(this.db, (): OrganizationPruneBatch => {
       const seen = this.stmt(
         `SELECT id, organization_id, idempotency_key FROM events
          WHERE organization_id = ? AND id > ? AND id < ? ORDER BY id LIMIT ?`,
@@ -76,7 +77,7 @@ export class SqliteRetention implements RetentionStore {
       // Everything before `until` that is gone now was pruned, deliveries resent later included.
       if (seen.length > 0) this.raiseWatermark(organizationId, uuidv7Floor(until));
       return { events, deliveries, more: seen.length === limit, lastId: seen.at(-1)?.id ?? null };
-    }).immediate();
+    });
   }
 
   async wasPruned(organizationId: string, id: string): Promise<boolean> {

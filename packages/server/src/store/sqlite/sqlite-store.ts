@@ -52,6 +52,8 @@ import { SqliteRetention } from './retention.js';
 import { SqliteStoredSecrets } from './stored-secrets.js';
 import { toAttempt, toEndpoint, type AttemptRow, type EndpointRow } from './rows.js';
 import { prepared } from './statements.js';
+import { commitWithoutFsync } from './durability.js';
+import { writeTransaction } from './write-gate.js';
 
 /**
  * Opens (creating if needed) a SQLite database in WAL mode and brings its schema up to date.
@@ -166,7 +168,7 @@ export class SqliteStore implements Store {
   replaceStoredSecrets: Store['replaceStoredSecrets'] = (changes) => this.storedSecrets.replaceStoredSecrets(changes);
 
   async createEndpoint(endpoint: NewEndpoint): Promise<Endpoint> {
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       this.stmt(
         `INSERT INTO endpoints (id, organization_id, url, description, events, enabled, signature_scheme,
            created_at, updated_at, rate_limit, retry_schedule, timeout_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -185,7 +187,7 @@ export class SqliteStore implements Store {
         endpoint.settings?.timeoutMs ?? null,
       );
       this.insertCurrentSecret(endpoint.id, endpoint.secret, endpoint.createdAt);
-    }).immediate();
+    });
     return (await this.getEndpoint(endpoint.organizationId, endpoint.id))!;
   }
 
@@ -250,7 +252,7 @@ export class SqliteStore implements Store {
     now: number,
     previousExpiresAt: number,
   ): Promise<boolean> {
-    return this.db.transaction(() => {
+    return writeTransaction(this.db, () => {
       if (!this.ownsEndpoint(organizationId, endpointId)) return false;
       // Only the secret being replaced keeps a grace period; older ones end now.
       this.endPreviousSecrets(endpointId, now);
@@ -260,22 +262,22 @@ export class SqliteStore implements Store {
       );
       this.insertCurrentSecret(endpointId, secret, now);
       return true;
-    }).immediate();
+    });
   }
 
   async revokePreviousSecrets(organizationId: string, endpointId: string, now: number): Promise<boolean> {
-    return this.db.transaction(() => {
+    return writeTransaction(this.db, () => {
       if (!this.ownsEndpoint(organizationId, endpointId)) return false;
       this.endPreviousSecrets(endpointId, now);
       return true;
-    }).immediate();
+    });
   }
 
   async publishEvents(events: NewEvent[]): Promise<PublishResult[]> {
-    const results = this.db.transaction(() => {
+    const results = writeTransaction(this.db, () => {
       const subscribers = new Map<string, Subscriber[]>();
       return events.map((event) => this.publishOne(event, subscribers));
-    }).immediate();
+    });
     if (results.some((r) => r.deliveries.length > 0 && !r.duplicate)) this.emitDue();
     return results;
   }
@@ -379,7 +381,7 @@ export class SqliteStore implements Store {
   }
 
   async resendDelivery(organizationId: string, id: string, newId: string, now: number): Promise<Delivery | null> {
-    const created = this.db.transaction(() => {
+    const created = writeTransaction(this.db, () => {
       const original = this.stmt(
         'SELECT event_id, event_type, endpoint_id FROM deliveries WHERE organization_id = ? AND id = ?',
       ).get(organizationId, id) as { event_id: string; event_type: string; endpoint_id: string } | undefined;
@@ -390,7 +392,7 @@ export class SqliteStore implements Store {
          VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)`,
       ).run(newId, organizationId, original.event_id, original.event_type, original.endpoint_id, now, id, now, now);
       return true;
-    }).immediate();
+    });
     if (!created) return null;
     this.emitDue();
     return this.getDelivery(organizationId, newId);
@@ -400,8 +402,15 @@ export class SqliteStore implements Store {
     return this.claimer.claim(options);
   }
 
-  async recordAttempts(records: AttemptRecord[], feedback: EndpointFeedback[] = []): Promise<void> {
-    this.recorder.record(records, feedback);
+  async recordAttempts(records: AttemptRecord[], feedback: EndpointFeedback[] = [], thenClaim?: ClaimOptions): Promise<ClaimedDelivery[]> {
+    if (thenClaim === undefined) {
+      this.recorder.record(records, feedback);
+      return [];
+    }
+    return commitWithoutFsync(this.db, () => {
+      this.recorder.recordInTransaction(records, feedback);
+      return this.claimer.claimInTransaction(thenClaim);
+    });
   }
 
   async releaseLeases(leaseOwner: string, deliveryIds: string[], now: number): Promise<void> {
@@ -412,9 +421,9 @@ export class SqliteStore implements Store {
            updated_at = ?
        WHERE id = ? AND lease_owner = ? AND status = 'pending'`,
     );
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       for (const id of deliveryIds) release.run(now, now, id, leaseOwner);
-    }).immediate();
+    });
     this.emitDue();
   }
 

@@ -26,6 +26,7 @@ import {
   type SessionRow,
 } from '../tenancy-rows.js';
 import { prepared } from './statements.js';
+import { writeTransaction } from './write-gate.js';
 
 /**
  * The tenancy part of the SQLite store: organizations with uids, scoped API keys, dashboard sessions
@@ -44,7 +45,7 @@ export class SqliteTenancy implements TenancyStore {
   }
 
   async createOrganizationProfile(org: OrganizationProfile): Promise<OrganizationWrite> {
-    return this.db.transaction((): OrganizationWrite => {
+    return writeTransaction(this.db, (): OrganizationWrite => {
       if (org.uid !== null && this.uidTaken(org.uid, org.id)) return { ok: false, reason: 'uid_taken' };
       this.stmt('INSERT INTO organizations (id, name, created_at, uid, metadata) VALUES (?, ?, ?, ?, ?)').run(
         org.id,
@@ -54,7 +55,7 @@ export class SqliteTenancy implements TenancyStore {
         JSON.stringify(org.metadata),
       );
       return { ok: true, organization: this.profile(org.id)! };
-    }).immediate();
+    });
   }
 
   async getOrganizationProfile(id: string): Promise<OrganizationProfile | null> {
@@ -80,7 +81,7 @@ export class SqliteTenancy implements TenancyStore {
   }
 
   async updateOrganizationProfile(id: string, patch: OrganizationPatch): Promise<OrganizationWrite> {
-    return this.db.transaction((): OrganizationWrite => {
+    return writeTransaction(this.db, (): OrganizationWrite => {
       const current = this.profile(id);
       if (current === null) return { ok: false, reason: 'not_found' };
       if (patch.uid !== undefined && patch.uid !== null && this.uidTaken(patch.uid, id)) return { ok: false, reason: 'uid_taken' };
@@ -91,11 +92,11 @@ export class SqliteTenancy implements TenancyStore {
         id,
       );
       return { ok: true, organization: this.profile(id)! };
-    }).immediate();
+    });
   }
 
   async deleteOrganization(id: string): Promise<boolean> {
-    return this.db.transaction(() => {
+    return writeTransaction(this.db, () => {
       // Deliveries, attempts and secrets go with their endpoints and events (ON DELETE CASCADE), keys
       // and sessions with the organization; idempotency keys have no foreign key, so they go here.
       this.stmt('DELETE FROM idempotency_keys WHERE organization_id = ?').run(id);
@@ -103,7 +104,7 @@ export class SqliteTenancy implements TenancyStore {
       this.stmt('DELETE FROM events WHERE organization_id = ?').run(id);
       this.stmt('DELETE FROM endpoints WHERE organization_id = ?').run(id);
       return this.stmt('DELETE FROM organizations WHERE id = ?').run(id).changes > 0;
-    }).immediate();
+    });
   }
 
   async findApiKeyByHash(keyHash: string): Promise<ApiKeyDetails | null> {
@@ -123,13 +124,13 @@ export class SqliteTenancy implements TenancyStore {
   }
 
   async revokeApiKey(organizationId: string | null, id: string, now: number): Promise<boolean> {
-    return this.db.transaction(() => {
+    return writeTransaction(this.db, () => {
       const revoked = this.stmt(
         'UPDATE api_keys SET revoked_at = ? WHERE id = ? AND organization_id IS ? AND revoked_at IS NULL',
       ).run(now, id, organizationId).changes > 0;
       if (revoked) this.stmt('UPDATE sessions SET ended_at = ? WHERE api_key_id = ? AND ended_at IS NULL').run(now, id);
       return revoked;
-    }).immediate();
+    });
   }
 
   async markApiKeyUsed(id: string, now: number): Promise<void> {
@@ -141,13 +142,13 @@ export class SqliteTenancy implements TenancyStore {
   }
 
   async redeemPortalLink(use: PortalLinkUse, session: DashboardSession): Promise<boolean> {
-    return this.db.transaction(() => {
+    return writeTransaction(this.db, () => {
       const claimed = this.stmt(
         'INSERT INTO portal_link_uses (link_id, organization_id, used_at, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (link_id) DO NOTHING',
       ).run(use.linkId, use.organizationId, use.usedAt, use.expiresAt).changes > 0;
       if (claimed) this.insertSession(session);
       return claimed;
-    }).immediate();
+    });
   }
 
   async portalLinkUsed(linkId: string): Promise<boolean> {
