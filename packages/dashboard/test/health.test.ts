@@ -70,6 +70,8 @@ describe('endpoint health and recovery in Chromium', () => {
     }
     await receiver.waitForRequests(6);
     await eventually(async () => (await call<{ data: unknown[] }>('GET', '/v1/deliveries?status=failed')).body.data.length === 3);
+    // The streak is written just after the attempt's record: wait for it before the page reads it.
+    await eventually(async () => (await call<{ failing_since: string | null }>('GET', `/v1/endpoints/${endpointId}`)).body.failing_since !== null);
     await page.reload();
     await row().getByText(/Failing since/).waitFor();
   });
