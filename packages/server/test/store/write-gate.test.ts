@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
-import { adoptWriteGate, releaseWriteGateOf, writeGateBuffer, writeTransaction } from '../../src/store/sqlite/write-gate.js';
+import { adoptWriteGate, releaseWriteGateOf, whenWriteGateFree, writeGateBuffer, writeTransaction } from '../../src/store/sqlite/write-gate.js';
 import { makeTempDir } from '../../../../test-support/temp-dir.js';
 
 // Threads load the built module (`npm test` builds first): an eval'd worker gets no TypeScript loader.
@@ -47,6 +47,31 @@ describe('the SQLite write gate', () => {
        });`;
     await Promise.all(['a', 'b'].map((name) => thread(body, { gate: writeGateBuffer(), path: `${dir.path}/${name}.db`, shared })));
     assert.equal(new Int32Array(shared)[0], 1000);
+  });
+
+  it('waits for the gate without blocking the event loop, and runs the work only once the holder is done', async (t) => {
+    const dir = makeTempDir('herald-gate-');
+    t.after(() => dir.remove());
+    const shared = new SharedArrayBuffer(8);
+    const flags = new Int32Array(shared);
+    // The thread takes the gate, says so (flags[0]), holds it a while, and marks its release (flags[1]) just before.
+    const holding = thread(
+      `gate.writeTransaction(db, () => {
+         Atomics.store(shared, 0, 1);
+         Atomics.notify(shared, 0);
+         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+         Atomics.store(shared, 1, 1);
+       });`,
+      { gate: writeGateBuffer(), path: `${dir.path}/holder.db`, shared },
+    );
+    while (Atomics.load(flags, 0) === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    let ticks = 0;
+    const ticker = setInterval(() => (ticks += 1), 10);
+    const sawRelease = await whenWriteGateFree(() => Atomics.load(flags, 1));
+    clearInterval(ticker);
+    await holding;
+    assert.equal(sawRelease, 1, 'the work ran after the holder let go');
+    assert.ok(ticks > 0, 'timers ran while waiting');
   });
 
   it('is taken again for free inside a transaction that holds it', (t) => {

@@ -2,7 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import { rateWindow } from '../rate-window.js';
 import { toClaimedDelivery, type LeasedRow } from '../records.js';
 import type { ClaimedDelivery, ClaimOptions } from '../store.js';
-import { commitWithoutFsync } from './durability.js';
+import { commitWithoutFsyncWhenFree } from './durability.js';
 
 /**
  * Leasing due deliveries on SQLite. One process owns the file, and a write transaction
@@ -81,9 +81,9 @@ export class SqliteClaimer {
    * so it need not wait for a publish's fsync. Only then does it claim, in a write transaction that
    * looks again.
    */
-  claim(options: ClaimOptions): ClaimedDelivery[] {
+  async claim(options: ClaimOptions): Promise<ClaimedDelivery[]> {
     if (options.limit <= 0 || this.claimableEndpoints(options.now, options.perEndpointLimit).length === 0) return [];
-    return commitWithoutFsync(this.db, () => this.claimInTransaction(options));
+    return commitWithoutFsyncWhenFree(this.db, () => this.claimInTransaction(options));
   }
 
   /** The claim, inside the caller's write transaction. */

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { writeTransaction } from './write-gate.js';
+import { whenWriteGateFree, writeTransaction } from './write-gate.js';
 
 /**
  * Runs `work` in a write transaction committed with `synchronous = NORMAL`: in WAL mode that is
@@ -19,4 +19,9 @@ export function commitWithoutFsync<T>(db: Database, work: () => T): T {
   } finally {
     db.pragma('synchronous = FULL');
   }
+}
+
+/** `commitWithoutFsync`, once the write gate is free, waiting for it without blocking the event loop. */
+export function commitWithoutFsyncWhenFree<T>(db: Database, work: () => T): Promise<T> {
+  return whenWriteGateFree(() => commitWithoutFsync(db, work));
 }

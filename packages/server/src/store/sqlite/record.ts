@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { uuidv7 } from '../../ids.js';
 import { statusAfterAttempt } from '../records.js';
-import { commitWithoutFsync } from './durability.js';
+import { commitWithoutFsyncWhenFree } from './durability.js';
 import type { AttemptRecord, EndpointFeedback } from '../store.js';
 
 /**
@@ -45,9 +45,9 @@ export class SqliteRecorder {
     );
   }
 
-  record(records: AttemptRecord[], feedback: EndpointFeedback[]): void {
+  async record(records: AttemptRecord[], feedback: EndpointFeedback[]): Promise<void> {
     if (records.length === 0 && feedback.length === 0) return;
-    commitWithoutFsync(this.db, () => this.recordInTransaction(records, feedback));
+    await commitWithoutFsyncWhenFree(this.db, () => this.recordInTransaction(records, feedback));
   }
 
   /** The writes of `record`, inside the caller's write transaction. */

@@ -13,6 +13,10 @@ import type { Database } from 'better-sqlite3';
  *
  * The word holds the holding thread's id + 1, so a thread that died holding it can be freed
  * (`releaseWriteGateOf`). Within a thread, taking it again is free (nested transactions).
+ *
+ * `whenWriteGateFree` waits without blocking the thread's event loop: the dispatcher thread uses it,
+ * so that while a publish holds the gate for its fsync, responses keep being read and attempts keep
+ * finishing (and joining the next batch of records), instead of the whole thread standing still.
  */
 const FREE = 0;
 let cell = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
@@ -38,6 +42,18 @@ export function writeTransaction<T>(db: Database, work: () => T): T {
   return holdingWriteGate(() => db.transaction(work).immediate());
 }
 
+/** Waits, without blocking the event loop, until the gate is free; then runs `work` (synchronous) holding it. */
+export async function whenWriteGateFree<T>(work: () => T): Promise<T> {
+  if (depth > 0) return holdingWriteGate(work);
+  const mine = threadId + 1;
+  for (;;) {
+    const holder = Atomics.compareExchange(cell, 0, FREE, mine);
+    if (holder === FREE) return holdingTaken(work);
+    const waiting = Atomics.waitAsync(cell, 0, holder, 100);
+    if (waiting.async) await waiting.value;
+  }
+}
+
 function holdingWriteGate<T>(work: () => T): T {
   if (depth > 0) {
     depth += 1;
@@ -53,6 +69,11 @@ function holdingWriteGate<T>(work: () => T): T {
     if (holder === FREE) break;
     Atomics.wait(cell, 0, holder, 100);
   }
+  return holdingTaken(work);
+}
+
+/** Runs `work` with the gate just taken by this thread, and frees it. */
+function holdingTaken<T>(work: () => T): T {
   depth = 1;
   try {
     return work();
