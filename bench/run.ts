@@ -12,7 +12,8 @@
  * control run, at half the delivery rate of the same 200 endpoints measured there.
  *
  * Last, the soak (`bench/soak.ts`): 1,000 events/s with `--retention 60s` beside the same without,
- * for `--soak` seconds (30 by default; `--soak 300` for the 2-minute size target).
+ * for `--soak` seconds (30 by default; `--soak 300` for the 2-minute size target). And memory
+ * (`bench/memory.ts`): peak RSS of `herald serve` with 100,000 deliveries pending.
  *
  *   npm run bench -- [--db postgres://…] [--events 20000] [--endpoints 2] [--rate 1000] [--isolation-seconds 60] [--soak 30] [--quick]
  */
@@ -27,6 +28,7 @@ import { makeTempDir } from '../test-support/temp-dir.js';
 import { benchEndToEnd, printEndToEndTable, type EndToEndRow } from './end-to-end.js';
 import { benchIsolation, printIsolationTable, type IsolationResult } from './isolation.js';
 import { benchSoak, printSoakTable, type SoakResult } from './soak.js';
+import { benchMemory, printMemoryTable, type MemoryResult } from './memory.js';
 import { benchPostgresScaling, printScalingTable, type ScalingRow } from './postgres.js';
 import {
   createEndpoints,
@@ -151,6 +153,7 @@ async function main(): Promise<void> {
       rate: 1000,
       ...(POSTGRES ? { postgres: flags.db! } : {}),
     });
+    const memory: MemoryResult = await benchMemory({ receiver, pending: flags.quick ? 10_000 : 100_000 });
     const sdk = await benchVerify({ seconds: flags.quick ? 0.5 : 2 });
     const results = {
       at: new Date().toISOString(),
@@ -170,6 +173,7 @@ async function main(): Promise<void> {
       endToEnd,
       isolation,
       soak,
+      memory,
       sdk,
     };
     printTable(results);
@@ -177,6 +181,7 @@ async function main(): Promise<void> {
     printEndToEndTable(endToEnd);
     printIsolationTable(isolation);
     printSoakTable(soak);
+    printMemoryTable(memory);
     mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
     const file = new URL(`./results/bench-${results.store}-${results.at.replace(/[:.]/g, '-')}.json`, import.meta.url);
     writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
