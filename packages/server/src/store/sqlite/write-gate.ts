@@ -34,7 +34,7 @@ export function adoptWriteGate(buffer: SharedArrayBuffer): void {
 
 /** Frees the gate if the (exited) thread `id` held it. */
 export function releaseWriteGateOf(id: number): void {
-  if (Atomics.compareExchange(cell, 0, id + 1, FREE) === id + 1) Atomics.notify(cell, 0, 1);
+  if (Atomics.compareExchange(cell, 0, id + 1, FREE) === id + 1) Atomics.notify(cell, 0);
 }
 
 /** `work` in a `BEGIN IMMEDIATE` transaction, holding the gate. */
@@ -80,6 +80,8 @@ function holdingTaken<T>(work: () => T): T {
   } finally {
     depth = 0;
     Atomics.store(cell, 0, FREE);
-    Atomics.notify(cell, 0, 1);
+    // Every waiter, not one: waking only the dispatcher thread's asynchronous waiter, whose event
+    // loop may be busy, would leave the API thread asleep beside a free gate.
+    Atomics.notify(cell, 0);
   }
 }
