@@ -34,6 +34,7 @@ import { storableAttempt } from './storable-attempt.js';
 import { DEFAULT_CIRCUIT, endpointSignal, type CircuitPolicy } from './endpoint-circuit.js';
 import { buildDeliveryRequest } from './request.js';
 import type { EndpointLifecycle } from '../lifecycle/endpoint-lifecycle.js';
+import { answeredGone } from '../lifecycle/policy.js';
 import { endpointRetryPolicy, nextAttemptAt, requestedWaitMs, validateRetryPolicy, type EndpointPolicyCaps, type RetryPolicy } from './retry-policy.js';
 import { createSender, type AttemptOutcome, type Sender } from './send.js';
 
@@ -248,7 +249,7 @@ export class Dispatcher {
       if (this.currentState !== 'running') return null;
       // A 410 disables its endpoint just after the write (the lifecycle); a claim inside the write
       // would still find it enabled and send it one more.
-      if (finished.some((record) => record.attempt.statusCode === 410)) return null;
+      if (finished.some((record) => answeredGone(record.attempt.statusCode))) return null;
       const limit = Math.min(this.batchSize, this.concurrency - this.inFlight.size + finished.length);
       if (limit <= 0) return null;
       return { leaseOwner: this.leaseOwner, limit, leaseMs: this.leaseMs, now: this.clock.now(), perEndpointLimit: this.perEndpointConcurrency };

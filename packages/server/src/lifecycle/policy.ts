@@ -59,6 +59,11 @@ export interface AttemptConsequences {
  * attemptConsequences({ endpointId: 'e', succeeded: false, status: 410, final: true, at: 5 })
  * // { health: { endpointId: 'e', kind: 'delivery_failed', at: 5 }, gone: true, exhausted: true }
  */
+/** A `410 Gone`: the endpoint is disabled at once (reason `gone`). */
+export function answeredGone(status: number | null | undefined): boolean {
+  return status === 410;
+}
+
 export function attemptConsequences(attempt: FinishedAttempt): AttemptConsequences {
   const failedDelivery = !attempt.succeeded && attempt.final;
   return {
@@ -67,7 +72,7 @@ export function attemptConsequences(attempt: FinishedAttempt): AttemptConsequenc
       : failedDelivery
         ? { endpointId: attempt.endpointId, kind: 'delivery_failed', at: attempt.at }
         : null,
-    gone: !attempt.succeeded && attempt.status === 410,
+    gone: !attempt.succeeded && answeredGone(attempt.status),
     exhausted: failedDelivery,
   };
 }

@@ -20,7 +20,7 @@ import type { Database } from 'better-sqlite3';
  */
 const FREE = 0;
 let cell = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
-let depth = 0;
+const MINE = threadId + 1;
 
 /** The gate's memory, to hand to a thread that will open the same database. */
 export function writeGateBuffer(): SharedArrayBuffer {
@@ -44,41 +44,33 @@ export function writeTransaction<T>(db: Database, work: () => T): T {
 
 /** Waits, without blocking the event loop, until the gate is free; then runs `work` (synchronous) holding it. */
 export async function whenWriteGateFree<T>(work: () => T): Promise<T> {
-  if (depth > 0) return holdingWriteGate(work);
-  const mine = threadId + 1;
   for (;;) {
-    const holder = Atomics.compareExchange(cell, 0, FREE, mine);
-    if (holder === FREE) return holdingTaken(work);
+    const holder = take();
+    if (holder === FREE || holder === MINE) return holding(holder, work);
     const waiting = Atomics.waitAsync(cell, 0, holder, 100);
     if (waiting.async) await waiting.value;
   }
 }
 
 function holdingWriteGate<T>(work: () => T): T {
-  if (depth > 0) {
-    depth += 1;
-    try {
-      return work();
-    } finally {
-      depth -= 1;
-    }
-  }
-  const mine = threadId + 1;
   for (;;) {
-    const holder = Atomics.compareExchange(cell, 0, FREE, mine);
-    if (holder === FREE) break;
+    const holder = take();
+    if (holder === FREE || holder === MINE) return holding(holder, work);
     Atomics.wait(cell, 0, holder, 100);
   }
-  return holdingTaken(work);
 }
 
-/** Runs `work` with the gate just taken by this thread, and frees it. */
-function holdingTaken<T>(work: () => T): T {
-  depth = 1;
+/** Takes the gate if it is free; returns who held it before (FREE: now this thread; MINE: already this thread). */
+function take(): number {
+  return Atomics.compareExchange(cell, 0, FREE, MINE);
+}
+
+/** Runs `work` holding the gate; frees it unless this thread already held it (a nested transaction). */
+function holding<T>(before: number, work: () => T): T {
+  if (before === MINE) return work();
   try {
     return work();
   } finally {
-    depth = 0;
     Atomics.store(cell, 0, FREE);
     // Every waiter, not one: waking only the dispatcher thread's asynchronous waiter, whose event
     // loop may be busy, would leave the API thread asleep beside a free gate.
