@@ -173,7 +173,7 @@ export class Pruner {
     report.batches += 1;
     report.longestBatchMs = Math.max(report.longestBatchMs, ms);
     this.longestBatchMs = Math.max(this.longestBatchMs, ms);
-    if (ms > this.targetBatchMs) this.batchSize = Math.max(MIN_BATCH, Math.floor(this.batchSize / 2));
+    if (ms > this.targetBatchMs) this.batchSize = Math.max(Math.min(MIN_BATCH, this.maxBatch), Math.floor(this.batchSize / 2));
     else if (ms < this.targetBatchMs / 2) this.batchSize = Math.min(this.maxBatch, Math.ceil(this.batchSize * 1.5));
     if (this.currentState === 'running') await this.sleep(Math.max(this.pauseMs, ms));
     return result;

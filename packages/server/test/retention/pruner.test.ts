@@ -108,6 +108,15 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(subject.stats(), { passes: 1, longestBatchMs: report.longestBatchMs });
     });
 
+    it('never takes more than the batch size, even when every batch is slower than the target', async (t) => {
+      if (!(await available(t))) return;
+      const { store, clock, org, pruner } = await setUp(t, kind);
+      await finishedNow(store, clock, org, 7);
+      clock.advance(RETENTION + 1);
+      const report = await pruner({ batchSize: 3, targetBatchMs: 0 }).runPass();
+      assert.deepEqual([report.deliveries, report.events, report.batches], [7, 7, 7]);
+    });
+
     it('prunes on its own once started, and stops: running, then stopped, one promise for two stops', async (t) => {
       if (!(await available(t))) return;
       const { store, clock, org, pruner } = await setUp(t, kind);
