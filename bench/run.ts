@@ -146,6 +146,7 @@ async function main(): Promise<void> {
       seconds: ISOLATION_SECONDS,
       burstEvents: flags.quick ? 5000 : 50_000,
       capacityEvents: flags.quick ? 5000 : 20_000,
+      warmUpSeconds: flags.quick ? 2 : 10,
     });
     const soak: SoakResult = await benchSoak({
       receiver,

@@ -12,11 +12,18 @@ export interface ReceiverStats {
   firstSeen: Record<string, number>;
 }
 
+export interface ReceiverCount {
+  requests: number;
+  byPath: Record<string, number>;
+}
+
 export interface ReceiverHandle {
   child: ChildProcess;
   /** Base URL, e.g. `http://127.0.0.1:41234`. */
   url: string;
   stats(): Promise<ReceiverStats>;
+  /** Requests counted so far, in all and per request path; cheap enough to poll. */
+  count(): Promise<ReceiverCount>;
   reset(): Promise<void>;
   close(): void;
 }
@@ -52,16 +59,22 @@ export async function startReceiverProcess(): Promise<ReceiverHandle> {
     child,
     url: `http://127.0.0.1:${port}`,
     stats: () => ask<ReceiverStats>('stats'),
+    count: () => ask<ReceiverCount>('count'),
     reset: async () => void (await ask('reset')),
     close: () => void child.send({ type: 'exit' }),
   };
 }
 
-export async function waitForRequests(receiver: ReceiverHandle, count: number, timeoutMs: number): Promise<ReceiverStats> {
+/**
+ * Waits until the receiver has counted `count` requests (only those to `path`, when given) or the
+ * timeout passes, then returns its full stats.
+ */
+export async function waitForRequests(receiver: ReceiverHandle, count: number, timeoutMs: number, path?: string): Promise<ReceiverStats> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const stats = await receiver.stats();
-    if (stats.requests >= count || Date.now() > deadline) return stats;
+    const counted = await receiver.count();
+    const seen = path === undefined ? counted.requests : (counted.byPath[path] ?? 0);
+    if (seen >= count || Date.now() > deadline) return receiver.stats();
     await sleep(50);
   }
 }
