@@ -39,6 +39,8 @@ export interface HeraldConfig {
   shutdownTimeoutMs: number;
   /** Largest accepted request body, in bytes. */
   bodyLimit: number;
+  /** Publishes in progress at once per organization while several organizations publish. */
+  publishFairShare: number;
   /** A JSON file of extra event types. */
   catalogFile: string | undefined;
   /** Seeds the first organization's API key on an empty database. */
@@ -57,6 +59,9 @@ export interface HeraldConfig {
 
 /** The largest request body accepted unless configured otherwise. */
 export const DEFAULT_BODY_LIMIT = 256 * 1024;
+
+/** Publishes in progress per organization while others publish (`publish/fair-admission.ts`, measured in `bench/isolation.ts`). */
+export const DEFAULT_PUBLISH_FAIR_SHARE = 2;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -92,6 +97,7 @@ export const SETTINGS = [
   setting({ key: 'leaseMs', flag: '--lease <duration>', env: 'HERALD_LEASE', description: 'how long a claimed delivery stays leased, e.g. "60s"; must exceed the attempt timeout', default: 60_000, parse: (raw, name) => duration(raw, name, 1) }),
   setting({ key: 'shutdownTimeoutMs', flag: '--shutdown-timeout <duration>', env: 'HERALD_SHUTDOWN_TIMEOUT', description: 'how long shutdown waits for attempts in flight', default: 10_000, parse: (raw, name) => duration(raw, name, 0) }),
   setting({ key: 'bodyLimit', flag: '--body-limit <bytes>', env: 'HERALD_BODY_LIMIT', description: 'largest request body, e.g. "256kb"', default: DEFAULT_BODY_LIMIT, parse: byteSize }),
+  setting({ key: 'publishFairShare', flag: '--publish-fair-share <n>', env: 'HERALD_PUBLISH_FAIR_SHARE', description: 'publishes in progress at once per organization while other organizations publish too', default: DEFAULT_PUBLISH_FAIR_SHARE, parse: (raw, name) => integer(raw, name, 1, 10_000) }),
   setting({ key: 'catalogFile', flag: '--catalog <file>', env: 'HERALD_CATALOG', description: 'JSON file of extra event types', default: undefined, parse: nonEmpty }),
   setting({ key: 'apiKey', flag: '--api-key <key>', env: 'HERALD_API_KEY', description: 'API key to create on an empty database (24+ characters)', default: undefined, parse: apiKey }),
   setting({ key: 'operatorKey', flag: '--operator-key <key>', env: 'HERALD_OPERATOR_KEY', description: 'operator key to create on an empty database (24+ characters)', default: undefined, parse: apiKey }),

@@ -56,7 +56,7 @@ export async function startHerald(config: HeraldConfig, options: StartOptions = 
   const secretBox = options.secretBox === undefined ? secretBoxFromEnv() : options.secretBox;
   const store = await openSecuredStore(config.db, secretBox, warn);
   const metrics = createMetrics();
-  const publisher = createPublisher({ store, catalog, clock, metrics });
+  const publisher = createPublisher({ store, catalog, clock, metrics, fairShare: config.publishFairShare });
 
   let app: FastifyInstance | undefined;
   let dispatcher: DispatcherThread | null = null;

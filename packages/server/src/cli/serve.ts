@@ -13,7 +13,7 @@ import { stopOnSignals, warnIfPrivateNetworksAllowed } from './process-lifecycle
 
 const SERVE_SETTINGS: Array<keyof HeraldConfig> = [
   'db', 'host', 'port', 'allowPrivateNetworks', 'dispatch', 'concurrency', 'endpointConcurrency',
-  'retrySchedule', 'attemptTimeoutMs', 'maxAttempts', 'maxAttemptTimeoutMs', 'maxRetryAfterMs', 'warnAfterMs', 'disableAfterMs', 'operationalWebhookUrl', 'leaseMs', 'shutdownTimeoutMs', 'bodyLimit', 'catalogFile', 'apiKey', 'operatorKey', 'portalFrameAncestors', 'retentionMs', 'logLevel',
+  'retrySchedule', 'attemptTimeoutMs', 'maxAttempts', 'maxAttemptTimeoutMs', 'maxRetryAfterMs', 'warnAfterMs', 'disableAfterMs', 'operationalWebhookUrl', 'leaseMs', 'shutdownTimeoutMs', 'bodyLimit', 'publishFairShare', 'catalogFile', 'apiKey', 'operatorKey', 'portalFrameAncestors', 'retentionMs', 'logLevel',
 ];
 
 export function serveCommand(program: Command): void {

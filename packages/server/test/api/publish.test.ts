@@ -91,7 +91,7 @@ describe('publisher', () => {
   });
   afterEach(() => dispose());
 
-  const publisherFor = (options: { idempotencyWindowMs?: number } = {}) =>
+  const publisherFor = (options: { idempotencyWindowMs?: number; fairShare?: number } = {}) =>
     createPublisher({ store, catalog: loadCatalog(), clock, metrics: createMetrics(), ...options });
 
   it('stores 50 concurrent events with a single publishEvents call', async () => {
@@ -172,5 +172,27 @@ describe('publisher', () => {
       onlyEndpointId: target.id,
     });
     assert.deepEqual(result.deliveries.map((d) => d.endpointId), [target.id]);
+  });
+
+  it('commits at most the fair share of a burst at once while another organization publishes, and all of it', async () => {
+    const other = (await createOrganization(store, clock)).id;
+    const publisher = publisherFor({ fairShare: 2 });
+    const publish = (organizationId: string, i: number) =>
+      publisher.publish({ organizationId, type: 'user.new', payload: userNewPayload({ user_id: `u${i}` }) });
+    const steady = publish(other, 0);
+    const burst = Array.from({ length: 7 }, (_, i) => publish(org, i + 1));
+    const results = await Promise.all([steady, ...burst]);
+    const burstPerCommit = publishCalls.map((events) => events.filter((e) => e.organizationId === org).length);
+    assert.ok(Math.max(...burstPerCommit) <= 2, `burst events per commit: ${burstPerCommit.join(', ')}`);
+    assert.equal(burstPerCommit.reduce((a, b) => a + b, 0), 7);
+    assert.equal(publishCalls[0]!.some((e) => e.organizationId === other), true);
+    assert.equal(new Set(results.map((r) => r.event.id)).size, 8);
+    assert.equal((await countRows(store, org)).events, 7);
+  });
+
+  it('commits a burst in one go when its organization publishes alone', async () => {
+    const publisher = publisherFor({ fairShare: 2 });
+    await Promise.all(Array.from({ length: 7 }, (_, i) => publisher.publish({ organizationId: org, type: 'user.new', payload: userNewPayload({ user_id: `u${i}` }) })));
+    assert.deepEqual(publishCalls.map((events) => events.length), [7]);
   });
 });
