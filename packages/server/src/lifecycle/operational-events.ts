@@ -90,8 +90,8 @@ export function createOperationalPublisher(store: Store, clock: Clock): Operatio
  * one, no event is stored, so operational news does not fill an organization's event log unasked.
  */
 async function hasOtherSubscriber(store: Store, organizationId: string, endpointId: string, type: OperationalEventType): Promise<boolean> {
-  const endpoints = await store.listEndpoints(organizationId);
-  return endpoints.some((e) => e.enabled && e.id !== endpointId && subscribes(e.events, type));
+  const subscribers = await store.listSubscribers(organizationId);
+  return subscribers.some((e) => e.id !== endpointId && subscribes(e.events, type));
 }
 
 /** `endpoint.enabled`, or `endpoint.disabled` with reason `manual`, after someone turned `endpoint` on or off. */

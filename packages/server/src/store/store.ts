@@ -5,6 +5,7 @@
  * Times are Unix milliseconds, passed in by the caller so tests can drive the clock. Ids are
  * UUID v7 strings: they sort by creation time, which gives cursor pagination for free.
  */
+import type { Subscriber } from './subscription.js';
 
 export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
 export type SignatureScheme = 'contactsmanager' | 'both';
@@ -319,6 +320,8 @@ export interface Store extends TenancyStore, RecoveryStore, LifecycleStore, Rete
   createEndpoint(endpoint: NewEndpoint): Promise<Endpoint>;
   getEndpoint(organizationId: string, id: string): Promise<Endpoint | null>;
   listEndpoints(organizationId: string): Promise<Endpoint[]>;
+  /** The organization's enabled endpoints as fan-out sees them (id and event types): far cheaper than `listEndpoints`. */
+  listSubscribers(organizationId: string): Promise<Subscriber[]>;
   updateEndpoint(organizationId: string, id: string, patch: EndpointPatch, now: number): Promise<Endpoint | null>;
   deleteEndpoint(organizationId: string, id: string): Promise<boolean>;
   /** Attempts and successes per endpoint since `since`. */

@@ -79,6 +79,19 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
         assert.deepEqual(await store.listEndpoints(org), []);
       });
 
+      it('lists the enabled endpoints of one organization as subscribers, id and event types, in id order', async () => {
+        const first = await endpoint({ events: ['user.new', 'endpoint.disabled'] });
+        const second = await endpoint({ events: ['*'] });
+        const disabled = await endpoint({ events: ['user.new'] });
+        await store.updateEndpoint(org, disabled.id, { enabled: false }, T0 + 1);
+        const other = await createOrg(store);
+        await store.createEndpoint(newEndpoint(other));
+        assert.deepEqual(await store.listSubscribers(org), [
+          { id: first.id, events: ['user.new', 'endpoint.disabled'] },
+          { id: second.id, events: ['*'] },
+        ].sort((a, b) => (a.id < b.id ? -1 : 1)));
+      });
+
       it('deleting an endpoint removes its pending deliveries from the queue', async () => {
         const target = await endpoint();
         await publish();

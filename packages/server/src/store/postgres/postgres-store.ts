@@ -21,6 +21,7 @@ import type {
   PublishResult,
   Store,
 } from '../store.js';
+import type { Subscriber } from '../subscription.js';
 import { page } from '../paging.js';
 import {
   DELIVERY_COLUMNS,
@@ -210,6 +211,14 @@ export class PostgresStore implements Store {
       [organizationId, id],
     );
     return rows[0] ? toEndpoint(rows[0]) : null;
+  }
+
+  async listSubscribers(organizationId: string): Promise<Subscriber[]> {
+    const { rows } = await this.pool.query<Subscriber>(
+      'SELECT id, events FROM endpoints WHERE organization_id = $1 AND enabled ORDER BY id',
+      [organizationId],
+    );
+    return rows.map((row) => ({ id: row.id, events: row.events }));
   }
 
   async listEndpoints(organizationId: string): Promise<Endpoint[]> {

@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Endpoint, EndpointHealthChange, ExhaustionNotice, LifecycleStore } from '../store.js';
 import { toEndpoint, type EndpointRow } from './rows.js';
+import { commitWithoutFsyncWhenFree } from './durability.js';
 import { writeTransaction } from './write-gate.js';
 
 /**
@@ -95,7 +96,7 @@ export class SqliteLifecycle implements LifecycleStore {
     // A batch of successes alone changes nothing unless an endpoint in it is failing: healthy traffic
     // takes no write lock. (With a failure in the batch, every change is applied, in order.)
     if (changes.every((change) => change.kind === 'succeeded' && this.isFailing.get(change.endpointId) === undefined)) return;
-    writeTransaction(this.db, () => {
+    await commitWithoutFsyncWhenFree(this.db, () => {
       for (const change of changes) {
         if (change.kind === 'succeeded') this.streakEnded.run(change.endpointId);
         else this.deliveryFailed.run(change.at, change.endpointId);
@@ -121,7 +122,7 @@ export class SqliteLifecycle implements LifecycleStore {
   }
 
   async noteExhaustedDelivery(endpointId: string, deliveryId: string, now: number, windowMs: number): Promise<ExhaustionNotice | null> {
-    return writeTransaction(this.db, (): ExhaustionNotice | null => {
+    return commitWithoutFsyncWhenFree(this.db, (): ExhaustionNotice | null => {
       const row = this.exhaustionState.get(endpointId) as ExhaustionRow | undefined;
       if (row === undefined) return null;
       if (row.exhausted_notified_at !== null && row.exhausted_notified_at > now - windowMs) {

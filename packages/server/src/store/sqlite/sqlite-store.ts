@@ -323,13 +323,21 @@ export class SqliteStore implements Store {
   private endpointsOf(organizationId: string, cache: Map<string, Subscriber[]>): Subscriber[] {
     let endpoints = cache.get(organizationId);
     if (!endpoints) {
-      const rows = this.stmt('SELECT id, events FROM endpoints WHERE organization_id = ? AND enabled = 1').all(
-        organizationId,
-      ) as Array<{ id: string; events: string }>;
-      endpoints = rows.map((r) => ({ id: r.id, events: JSON.parse(r.events) as string[] }));
+      endpoints = this.subscribersOf(organizationId);
       cache.set(organizationId, endpoints);
     }
     return endpoints;
+  }
+
+  async listSubscribers(organizationId: string): Promise<Subscriber[]> {
+    return this.subscribersOf(organizationId);
+  }
+
+  private subscribersOf(organizationId: string): Subscriber[] {
+    const rows = this.stmt('SELECT id, events FROM endpoints WHERE organization_id = ? AND enabled = 1 ORDER BY id').all(
+      organizationId,
+    ) as Array<{ id: string; events: string }>;
+    return rows.map((r) => ({ id: r.id, events: JSON.parse(r.events) as string[] }));
   }
 
   async getEvent(organizationId: string, id: string): Promise<Event | null> {
