@@ -25,7 +25,8 @@ const server = createServer((req, res) => {
   req.on('end', () => {
     const now = performance.timeOrigin + performance.now();
     requests += 1;
-    byPath.set(req.url ?? '', (byPath.get(req.url ?? '') ?? 0) + 1);
+    const path = req.url ?? '';
+    byPath.set(path, (byPath.get(path) ?? 0) + 1);
     if (firstAt === 0) firstAt = now;
     lastAt = now;
     const id = req.headers['x-webhook-id'];

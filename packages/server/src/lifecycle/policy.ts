@@ -54,16 +54,16 @@ export interface AttemptConsequences {
   exhausted: boolean;
 }
 
-/**
- * @example
- * attemptConsequences({ endpointId: 'e', succeeded: false, status: 410, final: true, at: 5 })
- * // { health: { endpointId: 'e', kind: 'delivery_failed', at: 5 }, gone: true, exhausted: true }
- */
 /** A `410 Gone`: the endpoint is disabled at once (reason `gone`). */
 export function answeredGone(status: number | null | undefined): boolean {
   return status === 410;
 }
 
+/**
+ * @example
+ * attemptConsequences({ endpointId: 'e', succeeded: false, status: 410, final: true, at: 5 })
+ * // { health: { endpointId: 'e', kind: 'delivery_failed', at: 5 }, gone: true, exhausted: true }
+ */
 export function attemptConsequences(attempt: FinishedAttempt): AttemptConsequences {
   const failedDelivery = !attempt.succeeded && attempt.final;
   return {

@@ -36,9 +36,11 @@ export class FairAdmission {
   private readonly share: number;
   private readonly windowMs: number;
   private readonly now: () => number;
-  /** The organization seen last, and the last one seen before it that was a different one. */
-  private last = { organizationId: '', at: Number.NEGATIVE_INFINITY };
-  private lastOther = { organizationId: '', at: Number.NEGATIVE_INFINITY };
+  /** The organization seen last, and the last one seen before it that was a different one ('' for none). */
+  private lastSeen = '';
+  private lastSeenAt = Number.NEGATIVE_INFINITY;
+  private otherSeen = '';
+  private otherSeenAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: FairAdmissionOptions) {
     if (!Number.isInteger(options.share) || options.share < 1) throw new RangeError('share must be a positive integer');
@@ -82,14 +84,20 @@ export class FairAdmission {
   }
 
   private seen(organizationId: string): void {
-    const at = this.now();
-    if (this.last.organizationId !== organizationId) this.lastOther = this.last;
-    this.last = { organizationId, at };
+    if (this.lastSeen !== organizationId) {
+      this.otherSeen = this.lastSeen;
+      this.otherSeenAt = this.lastSeenAt;
+      this.lastSeen = organizationId;
+    }
+    this.lastSeenAt = this.now();
   }
 
   /** Whether an organization other than this one has publishes in progress or published within the window. */
   private contended(organizationId: string): boolean {
-    const other = this.last.organizationId === organizationId ? this.lastOther : this.last;
-    return this.lanes.size > 1 || (other.organizationId !== '' && this.now() - other.at < this.windowMs);
+    if (this.lanes.size > 1) return true;
+    const mine = this.lastSeen === organizationId;
+    const other = mine ? this.otherSeen : this.lastSeen;
+    const at = mine ? this.otherSeenAt : this.lastSeenAt;
+    return other !== '' && this.now() - at < this.windowMs;
   }
 }

@@ -48,7 +48,6 @@ export interface PublisherOptions {
   fairShare?: number;
 }
 
-
 export function createPublisher(options: PublisherOptions): Publisher {
   const { store, catalog, clock, metrics } = options;
   const windowMs = options.idempotencyWindowMs ?? DEFAULT_IDEMPOTENCY_WINDOW_MS;
@@ -76,15 +75,30 @@ export function createPublisher(options: PublisherOptions): Publisher {
     return result;
   };
 
+  const publishFairly = async (request: PublishRequest): Promise<PublishResult> => {
+    await admission.enter(request.organizationId);
+    try {
+      return await publishAdmitted(request);
+    } finally {
+      admission.leave(request.organizationId);
+    }
+  };
+  // Publishes still waiting for admission have not reached the committer yet; drain waits for them too.
+  const inProgress = new Set<Promise<PublishResult>>();
+
   return {
     async publish(request) {
-      await admission.enter(request.organizationId);
+      const running = publishFairly(request);
+      inProgress.add(running);
       try {
-        return await publishAdmitted(request);
+        return await running;
       } finally {
-        admission.leave(request.organizationId);
+        inProgress.delete(running);
       }
     },
-    drain: () => committer.drain(),
+    async drain() {
+      while (inProgress.size > 0) await Promise.allSettled([...inProgress]);
+      await committer.drain();
+    },
   };
 }

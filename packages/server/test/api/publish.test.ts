@@ -195,4 +195,17 @@ describe('publisher', () => {
     await Promise.all(Array.from({ length: 7 }, (_, i) => publisher.publish({ organizationId: org, type: 'user.new', payload: userNewPayload({ user_id: `u${i}` }) })));
     assert.deepEqual(publishCalls.map((events) => events.length), [7]);
   });
+
+  it('drains publishes still waiting for their fair share, not only those already committing', async () => {
+    const other = (await createOrganization(store, clock)).id;
+    const publisher = publisherFor({ fairShare: 1 });
+    const settled: number[] = [];
+    void publisher.publish({ organizationId: other, type: 'user.new', payload: userNewPayload() });
+    for (let i = 0; i < 4; i++) {
+      void publisher.publish({ organizationId: org, type: 'user.new', payload: userNewPayload({ user_id: `u${i}` }) }).then(() => settled.push(i));
+    }
+    await publisher.drain();
+    assert.deepEqual(settled, [0, 1, 2, 3]);
+    assert.equal((await countRows(store, org)).events, 4);
+  });
 });

@@ -3,7 +3,10 @@ import { describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import { adoptWriteGate, releaseWriteGateOf, whenWriteGateFree, writeGateBuffer, writeTransaction } from '../../src/store/sqlite/write-gate.js';
+import { uuidv7 } from '../../src/ids.js';
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { makeTempDir } from '../../../../test-support/temp-dir.js';
+import { newEndpoint } from '../helpers/fixtures.js';
 
 // Threads load the built module (`npm test` builds first): an eval'd worker gets no TypeScript loader.
 const GATE = new URL('../../dist/store/sqlite/write-gate.js', import.meta.url).href;
@@ -107,5 +110,36 @@ describe('the SQLite write gate', () => {
     const db = new BetterSqlite3(path);
     t.after(() => db.close());
     assert.equal(writeTransaction(db, () => 'written'), 'written');
+  });
+
+  it("waits for the gate without blocking the event loop to write the dispatcher's lifecycle bookkeeping", async (t) => {
+    const dir = makeTempDir('herald-gate-');
+    t.after(() => dir.remove());
+    const store = await openSqliteStore(`${dir.path}/herald.db`);
+    t.after(() => store.close());
+    const org = uuidv7(Date.now());
+    await store.createOrganization({ id: org, name: 'Acme', createdAt: Date.now() });
+    const endpoint = await store.createEndpoint(newEndpoint(org));
+    const shared = new SharedArrayBuffer(8);
+    const flags = new Int32Array(shared);
+    const holding = thread(
+      `gate.writeTransaction(db, () => {
+         Atomics.store(shared, 0, 1);
+         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+       });`,
+      { gate: writeGateBuffer(), path: `${dir.path}/holder.db`, shared },
+    );
+    while (Atomics.load(flags, 0) === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    let ticks = 0;
+    const ticker = setInterval(() => (ticks += 1), 10);
+    const [notice] = await Promise.all([
+      store.noteExhaustedDelivery(endpoint.id, uuidv7(Date.now()), Date.now(), 60_000),
+      store.recordEndpointHealth([{ endpointId: endpoint.id, kind: 'delivery_failed', at: Date.now() }]),
+    ]);
+    clearInterval(ticker);
+    await holding;
+    assert.ok(ticks > 0, 'timers ran while the lifecycle writes waited');
+    assert.equal(notice?.endpointId, endpoint.id);
+    assert.notEqual((await store.getEndpoint(org, endpoint.id))?.health.failingSince, null);
   });
 });

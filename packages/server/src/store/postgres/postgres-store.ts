@@ -218,7 +218,7 @@ export class PostgresStore implements Store {
       'SELECT id, events FROM endpoints WHERE organization_id = $1 AND enabled ORDER BY id',
       [organizationId],
     );
-    return rows.map((row) => ({ id: row.id, events: row.events }));
+    return rows;
   }
 
   async listEndpoints(organizationId: string): Promise<Endpoint[]> {
