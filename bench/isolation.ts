@@ -9,14 +9,16 @@
  *   control.) The control has the same 200 endpoints, all healthy. Reported: the healthy endpoints'
  *   p99 publish→delivered, and whether every healthy delivery arrived.
  * - Burst: organization B publishes at a steady rate while organization A publishes 50,000 events as
- *   fast as it can; the control is B alone. Reported: B's p99 publish→delivered.
+ *   fast as it can; the control is B alone. Reported: B's p99 publish→delivered. A's clients and
+ *   receiver run in processes of their own, as they would on machines of their own.
  */
+import { fork } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Pool } from 'undici';
 import { runHerald, startHeraldProcess } from '../test-support/herald-process.js';
 import { makeTempDir } from '../test-support/temp-dir.js';
-import { now, percentile, sleep, waitForRequests, type ReceiverHandle } from './support.js';
+import { now, percentile, sleep, startReceiverProcess, waitForRequests, type ReceiverHandle } from './support.js';
 
 const ENDPOINTS = 200;
 const HANGING = 10;
@@ -132,36 +134,43 @@ async function burst(options: IsolationOptions, rate: number, run: 'control' | '
   const db = join(dir.path, 'bench.db');
   const herald = await startHeraldProcess(['--db', db, '--allow-private-networks', '--log-level', 'error']);
   const pool = new Pool(herald.url, { connections: 64 });
+  // The two organizations' receivers are different machines in life: the burst's deliveries do not
+  // queue in front of the steady organization's in one receiver's event loop.
+  const burstReceiver = await startReceiverProcess();
   try {
     const created = await runHerald(['orgs', 'create', 'Steady', '--db', db]);
     const steadyKey = /api key:\s+(\S+)/.exec(created.stdout)?.[1];
     if (!steadyKey) throw new Error(`herald orgs create printed no key:\n${created.stdout}${created.stderr}`);
-    await call(pool, herald.apiKey!, 'POST', '/v1/endpoints', { url: `${receiver.url}/ok/burst`, events: ['*'] }, 201);
+    await call(pool, herald.apiKey!, 'POST', '/v1/endpoints', { url: `${burstReceiver.url}/ok/burst`, events: ['*'] }, 201);
     await call(pool, steadyKey, 'POST', '/v1/endpoints', { url: `${receiver.url}${STEADY_PATH}`, events: ['*'] }, 201);
     await receiver.reset();
     await warmUp(options, rate, () => publishAtRate(pool, steadyKey, rate, options.warmUpSeconds, () => ({ type: 'user.follow', healthy: true })), STEADY_PATH);
-    let burstDone: Promise<void> = Promise.resolve();
-    if (run === 'hostile') {
-      let next = 0;
-      burstDone = Promise.all(
-        Array.from({ length: 32 }, async () => {
-          while (next < options.burstEvents) {
-            next += 1;
-            await call(pool, herald.apiKey!, 'POST', '/v1/events', { event: 'user.follow', payload: followPayload(next) }, 202);
-          }
-        }),
-      ).then(() => undefined);
-    }
+    const burstDone = run === 'hostile' ? burstFrom(herald.url, herald.apiKey!, options.burstEvents) : Promise.resolve();
     const steady = await publishAtRate(pool, steadyKey, rate, options.seconds, () => ({ type: 'user.follow', healthy: true }));
     await burstDone;
-    // The burst's deliveries arrive at the same receiver: wait for the steady organization's own.
     const measured = await latencies(receiver, steady, rate, options.seconds, STEADY_PATH);
     return { scenario: 'burst of 50,000 (other org)', run, ...measured, published: steady.length };
   } finally {
+    burstReceiver.close();
     await pool.close();
     await herald.stop();
     dir.remove();
   }
+}
+
+/** Publishes `count` events as the bursting organization, from a process of its own (`burst-client.ts`). */
+function burstFrom(url: string, apiKey: string, count: number): Promise<void> {
+  const child = fork(new URL('./burst-client.ts', import.meta.url), [url, apiKey, String(count), '32'], { execArgv: ['--import', 'tsx'] });
+  return new Promise<void>((resolve, reject) => {
+    let done = false;
+    child.once('message', () => {
+      done = true;
+      resolve();
+    });
+    child.once('exit', (code) => {
+      if (!done) reject(new Error(`the burst client exited with ${code} before publishing everything`));
+    });
+  });
 }
 
 /** Runs `publish` (the warm-up traffic), waits for its deliveries, and resets the receiver. */
