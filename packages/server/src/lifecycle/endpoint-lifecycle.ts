@@ -10,9 +10,11 @@
  *
  * Each "once" is decided by a conditional update in the store, so any number of processes may run
  * the sweep; on PostgreSQL a sweep passes over endpoint rows another transaction holds (`SKIP
- * LOCKED`), and the next sweep takes them. Streak changes are batched per turn of the event loop, like
- * attempt records. They are written after the attempt's own record, not with it: a crash in between
- * can miss one count, which a ladder measured in hours and days tolerates.
+ * LOCKED`), and the next sweep takes them. Streak changes and exhausted deliveries are batched per
+ * turn of the event loop, like attempt records: with every attempt to a failing endpoint exhausting a
+ * delivery, one write each took the write lock hundreds of times a second (bench/isolation.ts). They
+ * are written after the attempt's own record, not with it: a crash in between can miss one count,
+ * which a ladder measured in hours and days tolerates.
  *
  * Nothing here throws into the dispatcher: a failure is logged at `error` with what it was about, and
  * nothing it leaves undone is dropped while the process lives. Due warnings and disables stay due for
@@ -25,7 +27,9 @@
 import type { Logger } from 'pino';
 import { isOperationalEventType } from '../catalog/operational-events.js';
 import type { Clock } from '../clock.js';
-import type { EndpointHealthChange, ExhaustionNotice, Store } from '../store/store.js';
+import { GroupCommitter } from '../publish/group-commit.js';
+import { isStorageUnavailable } from '../store/storage-errors.js';
+import type { DeliveryExhaustion, EndpointHealthChange, ExhaustionNotice, Store } from '../store/store.js';
 import type { OperationalEvent, OperationalPublisher } from './operational-events.js';
 import {
   attemptConsequences,
@@ -44,6 +48,8 @@ const FAIL_BATCH = 500;
 const FAIL_ROUNDS = 20;
 /** Streak changes kept while their writes fail; beyond this the oldest are dropped (and logged). */
 const MAX_UNWRITTEN_HEALTH = 10_000;
+/** Most exhausted deliveries counted in one write. */
+const EXHAUSTION_BATCH = 500;
 
 /** Names what a failure was about in its log line. */
 type LogContext = Record<string, unknown>;
@@ -71,6 +77,8 @@ export class EndpointLifecycle {
   private readonly publisher: OperationalPublisher;
   private healthChanges: EndpointHealthChange[] = [];
   private writingHealth: Promise<void> | null = null;
+  /** Exhausted deliveries of one turn of the event loop, counted in one write. */
+  private readonly exhaustions: GroupCommitter<DeliveryExhaustion, ExhaustionNotice | null>;
   /** Notices whose publishing failed, for the next sweep. */
   private unsent: Notice[] = [];
   private timer: NodeJS.Timeout | null = null;
@@ -82,6 +90,11 @@ export class EndpointLifecycle {
     this.clock = options.clock;
     this.policy = validateLifecyclePolicy(options.policy);
     this.publisher = options.publisher;
+    this.exhaustions = new GroupCommitter(
+      (batch) => this.store.noteExhaustedDeliveries(batch, this.policy.exhaustedWindowMs),
+      EXHAUSTION_BATCH,
+      isStorageUnavailable,
+    );
   }
 
   /** Runs `sweep` every `sweepIntervalMs` until `stop`. */
@@ -99,6 +112,7 @@ export class EndpointLifecycle {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
     await this.sweeping;
+    await this.exhaustions.drain();
     await this.retryKept();
     while (this.writingHealth) await this.writingHealth;
     if (this.unsent.length > 0 || this.healthChanges.length > 0) {
@@ -122,7 +136,7 @@ export class EndpointLifecycle {
     // Not for deliveries of operational events themselves: their failures would feed more of them.
     if (consequences.exhausted && !isOperationalEventType(attempt.eventType)) {
       steps.push(this.guard('noting an exhausted delivery', context, async () => {
-        const notice = await this.store.noteExhaustedDelivery(attempt.endpointId, attempt.deliveryId, attempt.at, this.policy.exhaustedWindowMs);
+        const notice = await this.exhaustions.submit({ endpointId: attempt.endpointId, deliveryId: attempt.deliveryId, at: attempt.at });
         if (notice) await this.sendExhausted(notice);
       }));
     }

@@ -558,6 +558,13 @@ export interface ExhaustionNotice {
   count: number;
 }
 
+/** A delivery that used up its attempts (or its retry window), to count against its endpoint. */
+export interface DeliveryExhaustion {
+  endpointId: string;
+  deliveryId: string;
+  at: number;
+}
+
 export interface LifecycleStore {
   /** Applies the changes in order, in one transaction. A success on an endpoint that is not failing writes nothing. */
   recordEndpointHealth(changes: EndpointHealthChange[]): Promise<void>;
@@ -580,10 +587,11 @@ export interface LifecycleStore {
    */
   failDeliveriesOfDisabledEndpoints(now: number, limit: number): Promise<number>;
   /**
-   * Counts an exhausted delivery of the endpoint: a notice to send now when the endpoint's last one
-   * is `windowMs` old or more (carrying what the window held back), else null and it is held back.
+   * Counts exhausted deliveries against their endpoints, in order, in one transaction. For each, a
+   * notice to send now when its endpoint's last one is `windowMs` old or more (carrying what the
+   * window held back), else null and it is held back; null too for an endpoint that no longer exists.
    */
-  noteExhaustedDelivery(endpointId: string, deliveryId: string, now: number, windowMs: number): Promise<ExhaustionNotice | null>;
+  noteExhaustedDeliveries(exhaustions: DeliveryExhaustion[], windowMs: number): Promise<Array<ExhaustionNotice | null>>;
   /** Notices for what was held back, once its window has ended; each is returned once. */
   takeHeldBackExhaustions(now: number, windowMs: number, limit: number): Promise<ExhaustionNotice[]>;
 }

@@ -144,20 +144,46 @@ export function describeLifecycleContract(current: () => { store: Store; org: st
       const { store, org } = current();
       const target = await endpoint();
       const window = 60_000;
-      assert.deepEqual(await store.noteExhaustedDelivery(target.id, 'd1', T0, window), { endpointId: target.id, organizationId: org, deliveryId: 'd1', count: 1 });
-      assert.equal(await store.noteExhaustedDelivery(target.id, 'd2', T0 + 10, window), null);
-      assert.equal(await store.noteExhaustedDelivery(target.id, 'd3', T0 + 20, window), null);
+      const note = (deliveryId: string, at: number) => store.noteExhaustedDeliveries([{ endpointId: target.id, deliveryId, at }], window);
+      // One batch is counted in order, as if each were noted alone.
+      assert.deepEqual(
+        await store.noteExhaustedDeliveries([
+          { endpointId: target.id, deliveryId: 'd1', at: T0 },
+          { endpointId: target.id, deliveryId: 'd2', at: T0 + 10 },
+          { endpointId: target.id, deliveryId: 'd3', at: T0 + 20 },
+        ], window),
+        [{ endpointId: target.id, organizationId: org, deliveryId: 'd1', count: 1 }, null, null],
+      );
       assert.deepEqual(await store.takeHeldBackExhaustions(T0 + window - 1, window, 10), []);
       assert.deepEqual(await store.takeHeldBackExhaustions(T0 + window, window, 10), [
         { endpointId: target.id, organizationId: org, deliveryId: 'd3', count: 2 },
       ]);
       assert.deepEqual(await store.takeHeldBackExhaustions(T0 + 3 * window, window, 10), []);
       // Held back, then the window ends before any sweep: the next notice carries them.
-      assert.equal(await store.noteExhaustedDelivery(target.id, 'd4', T0 + window + 5, window), null);
-      assert.deepEqual(await store.noteExhaustedDelivery(target.id, 'd5', T0 + 2 * window + 1, window), {
-        endpointId: target.id, organizationId: org, deliveryId: 'd5', count: 2,
-      });
-      assert.equal(await store.noteExhaustedDelivery(uuidv7(), 'd6', T0, window), null);
+      assert.deepEqual(await note('d4', T0 + window + 5), [null]);
+      assert.deepEqual(await note('d5', T0 + 2 * window + 1), [{ endpointId: target.id, organizationId: org, deliveryId: 'd5', count: 2 }]);
+    });
+
+    it('answers a batch over several endpoints in the order it was given, null for an endpoint that does not exist', async () => {
+      const { store, org } = current();
+      const [first, second] = [await endpoint(), await endpoint()];
+      const [later, earlier] = first.id > second.id ? [first, second] : [second, first];
+      const window = 60_000;
+      assert.deepEqual(
+        await store.noteExhaustedDeliveries([
+          { endpointId: later.id, deliveryId: 'a1', at: T0 },
+          { endpointId: uuidv7(), deliveryId: 'x1', at: T0 },
+          { endpointId: earlier.id, deliveryId: 'b1', at: T0 },
+          { endpointId: later.id, deliveryId: 'a2', at: T0 + 1 },
+        ], window),
+        [
+          { endpointId: later.id, organizationId: org, deliveryId: 'a1', count: 1 },
+          null,
+          { endpointId: earlier.id, organizationId: org, deliveryId: 'b1', count: 1 },
+          null,
+        ],
+      );
+      assert.deepEqual(await store.noteExhaustedDeliveries([], window), []);
     });
   });
 

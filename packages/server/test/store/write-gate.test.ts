@@ -132,8 +132,8 @@ describe('the SQLite write gate', () => {
     while (Atomics.load(flags, 0) === 0) await new Promise((resolve) => setTimeout(resolve, 5));
     let ticks = 0;
     const ticker = setInterval(() => (ticks += 1), 10);
-    const [notice] = await Promise.all([
-      store.noteExhaustedDelivery(endpoint.id, uuidv7(Date.now()), Date.now(), 60_000),
+    const [[notice]] = await Promise.all([
+      store.noteExhaustedDeliveries([{ endpointId: endpoint.id, deliveryId: uuidv7(Date.now()), at: Date.now() }], 60_000),
       store.recordEndpointHealth([{ endpointId: endpoint.id, kind: 'delivery_failed', at: Date.now() }]),
     ]);
     clearInterval(ticker);

@@ -1,6 +1,7 @@
-import type { Pool } from 'pg';
-import type { Endpoint, EndpointHealthChange, ExhaustionNotice, LifecycleStore } from '../store.js';
+import type { Pool, PoolClient } from 'pg';
+import type { DeliveryExhaustion, Endpoint, EndpointHealthChange, ExhaustionNotice, LifecycleStore } from '../store.js';
 import { ENDPOINT_COLUMNS, toEndpoint, type EndpointRow } from './rows.js';
+import { lockOrder } from './lock-order.js';
 import { inTransaction } from './transaction.js';
 
 /**
@@ -98,27 +99,35 @@ export class PostgresLifecycle implements LifecycleStore {
     return rowCount ?? 0;
   }
 
-  async noteExhaustedDelivery(endpointId: string, deliveryId: string, now: number, windowMs: number): Promise<ExhaustionNotice | null> {
+  async noteExhaustedDeliveries(exhaustions: DeliveryExhaustion[], windowMs: number): Promise<Array<ExhaustionNotice | null>> {
+    // Endpoint rows locked in lock order; the sort is stable, so each endpoint's own stay in order.
+    const order = [...exhaustions.keys()].sort((a, b) => lockOrder(exhaustions[a]!.endpointId, exhaustions[b]!.endpointId));
     return inTransaction(this.pool, async (client) => {
-      const { rows } = await client.query<{ organization_id: string; exhausted_notified_at: number | null; exhausted_unreported: number }>(
-        'SELECT organization_id, exhausted_notified_at, exhausted_unreported FROM endpoints WHERE id = $1 FOR NO KEY UPDATE',
-        [endpointId],
-      );
-      const row = rows[0];
-      if (row === undefined) return null;
-      if (row.exhausted_notified_at !== null && row.exhausted_notified_at > now - windowMs) {
-        await client.query(
-          'UPDATE endpoints SET exhausted_unreported = exhausted_unreported + 1, exhausted_last_delivery_id = $2 WHERE id = $1',
-          [endpointId, deliveryId],
-        );
-        return null;
-      }
-      await client.query(
-        'UPDATE endpoints SET exhausted_notified_at = $2, exhausted_unreported = 0, exhausted_last_delivery_id = $3 WHERE id = $1',
-        [endpointId, now, deliveryId],
-      );
-      return { endpointId, organizationId: row.organization_id, deliveryId, count: row.exhausted_unreported + 1 };
+      const notices = new Array<ExhaustionNotice | null>(exhaustions.length).fill(null);
+      for (const i of order) notices[i] = await this.noteExhaustedDelivery(client, exhaustions[i]!, windowMs);
+      return notices;
     });
+  }
+
+  private async noteExhaustedDelivery(client: PoolClient, { endpointId, deliveryId, at }: DeliveryExhaustion, windowMs: number): Promise<ExhaustionNotice | null> {
+    const { rows } = await client.query<{ organization_id: string; exhausted_notified_at: number | null; exhausted_unreported: number }>(
+      'SELECT organization_id, exhausted_notified_at, exhausted_unreported FROM endpoints WHERE id = $1 FOR NO KEY UPDATE',
+      [endpointId],
+    );
+    const row = rows[0];
+    if (row === undefined) return null;
+    if (row.exhausted_notified_at !== null && row.exhausted_notified_at > at - windowMs) {
+      await client.query(
+        'UPDATE endpoints SET exhausted_unreported = exhausted_unreported + 1, exhausted_last_delivery_id = $2 WHERE id = $1',
+        [endpointId, deliveryId],
+      );
+      return null;
+    }
+    await client.query(
+      'UPDATE endpoints SET exhausted_notified_at = $2, exhausted_unreported = 0, exhausted_last_delivery_id = $3 WHERE id = $1',
+      [endpointId, at, deliveryId],
+    );
+    return { endpointId, organizationId: row.organization_id, deliveryId, count: row.exhausted_unreported + 1 };
   }
 
   async takeHeldBackExhaustions(now: number, windowMs: number, limit: number): Promise<ExhaustionNotice[]> {

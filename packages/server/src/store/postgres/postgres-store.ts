@@ -172,7 +172,7 @@ export class PostgresStore implements Store {
   warnFailingEndpoints: Store['warnFailingEndpoints'] = (since, now, limit) => this.lifecycle.warnFailingEndpoints(since, now, limit);
   disableFailingEndpoints: Store['disableFailingEndpoints'] = (since, min, now, limit) => this.lifecycle.disableFailingEndpoints(since, min, now, limit);
   failDeliveriesOfDisabledEndpoints: Store['failDeliveriesOfDisabledEndpoints'] = (now, limit) => this.lifecycle.failDeliveriesOfDisabledEndpoints(now, limit);
-  noteExhaustedDelivery: Store['noteExhaustedDelivery'] = (endpointId, deliveryId, now, windowMs) => this.lifecycle.noteExhaustedDelivery(endpointId, deliveryId, now, windowMs);
+  noteExhaustedDeliveries: Store['noteExhaustedDeliveries'] = (exhaustions, windowMs) => this.lifecycle.noteExhaustedDeliveries(exhaustions, windowMs);
   takeHeldBackExhaustions: Store['takeHeldBackExhaustions'] = (now, windowMs, limit) => this.lifecycle.takeHeldBackExhaustions(now, windowMs, limit);
 
   async createEndpoint(endpoint: NewEndpoint): Promise<Endpoint> {

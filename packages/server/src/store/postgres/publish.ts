@@ -12,6 +12,7 @@ import {
 import type { Delivery, Event, NewEvent, PublishResult } from '../store.js';
 import { recipients, type Subscriber } from '../subscription.js';
 import { DUE_CHANNEL } from './due-notifier.js';
+import { lockOrder } from './lock-order.js';
 import { inTransaction } from './transaction.js';
 
 /**
@@ -224,7 +225,7 @@ function resolveKey(event: NewEvent, owners: Map<KeyId, NewEvent>, originals: Ma
 async function takeIdempotencyKeys(client: PoolClient, owners: NewEvent[]): Promise<Map<KeyId, string>> {
   const live = new Map<KeyId, string>();
   if (owners.length === 0) return live;
-  const ordered = [...owners].sort((a, b) => compare(keyIdOf(a)!, keyIdOf(b)!));
+  const ordered = [...owners].sort((a, b) => lockOrder(keyIdOf(a)!, keyIdOf(b)!));
   const { rows: taken } = await client.query<{ organization_id: string; key: string }>(
     `INSERT INTO idempotency_keys (organization_id, key, event_id, created_at, expires_at)
      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[])
@@ -313,8 +314,4 @@ async function readOriginals(client: PoolClient, eventIds: string[]): Promise<Ma
   for (const row of eventRows) found.set(row.id, { event: toEvent(row), deliveries: [] });
   for (const row of deliveryRows) found.get(row.event_id)?.deliveries.push(toDelivery(row));
   return found;
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

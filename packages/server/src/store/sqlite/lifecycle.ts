@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { Endpoint, EndpointHealthChange, ExhaustionNotice, LifecycleStore } from '../store.js';
+import type { DeliveryExhaustion, Endpoint, EndpointHealthChange, ExhaustionNotice, LifecycleStore } from '../store.js';
 import { toEndpoint, type EndpointRow } from './rows.js';
 import { commitWithoutFsyncWhenFree } from './durability.js';
 import { writeTransaction } from './write-gate.js';
@@ -121,17 +121,17 @@ export class SqliteLifecycle implements LifecycleStore {
     return writeTransaction(this.db, () => this.failOfDisabled.run({ now, limit }).changes);
   }
 
-  async noteExhaustedDelivery(endpointId: string, deliveryId: string, now: number, windowMs: number): Promise<ExhaustionNotice | null> {
-    return commitWithoutFsyncWhenFree(this.db, (): ExhaustionNotice | null => {
+  async noteExhaustedDeliveries(exhaustions: DeliveryExhaustion[], windowMs: number): Promise<Array<ExhaustionNotice | null>> {
+    return commitWithoutFsyncWhenFree(this.db, () => exhaustions.map(({ endpointId, deliveryId, at }): ExhaustionNotice | null => {
       const row = this.exhaustionState.get(endpointId) as ExhaustionRow | undefined;
       if (row === undefined) return null;
-      if (row.exhausted_notified_at !== null && row.exhausted_notified_at > now - windowMs) {
+      if (row.exhausted_notified_at !== null && row.exhausted_notified_at > at - windowMs) {
         this.holdBackExhaustion.run(deliveryId, endpointId);
         return null;
       }
-      this.notifyExhaustion.run(now, deliveryId, endpointId);
+      this.notifyExhaustion.run(at, deliveryId, endpointId);
       return { endpointId, organizationId: row.organization_id, deliveryId, count: row.exhausted_unreported + 1 };
-    });
+    }));
   }
 
   async takeHeldBackExhaustions(now: number, windowMs: number, limit: number): Promise<ExhaustionNotice[]> {
