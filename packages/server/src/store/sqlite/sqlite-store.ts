@@ -52,13 +52,14 @@ import { SqliteRetention } from './retention.js';
 import { SqliteStoredSecrets } from './stored-secrets.js';
 import { toAttempt, toEndpoint, type AttemptRow, type EndpointRow } from './rows.js';
 import { prepared } from './statements.js';
-import { commitWithoutFsyncWhenFree } from './durability.js';
+import { commitWithoutFsyncWhenFree, WalSync } from './durability.js';
 import { writeTransaction } from './write-gate.js';
 
 /**
  * Opens (creating if needed) a SQLite database in WAL mode and brings its schema up to date.
- * `synchronous = FULL` makes every commit durable before it returns; the publish path batches
- * concurrent events into one transaction so that fsync is paid once per batch, not per event.
+ * `synchronous = FULL` makes every commit durable before it returns. Publishes are durable before
+ * they resolve too, with their fsync outside the write lock (`WalSync`), and the publish path
+ * batches concurrent events into one transaction so that fsync is paid once per batch, not per event.
  */
 export async function openSqliteStore(path: string): Promise<Store> {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -87,9 +88,11 @@ export class SqliteStore implements Store {
   private readonly recoveries: SqliteRecoveries;
   private readonly retention: SqliteRetention;
   private readonly storedSecrets: SqliteStoredSecrets;
+  private readonly walSync: WalSync;
 
   constructor(private readonly db: Database) {
     migrate(db);
+    this.walSync = new WalSync(db);
     this.claimer = new SqliteClaimer(db);
     this.recorder = new SqliteRecorder(db);
     this.tenancy = new SqliteTenancy(db);
@@ -105,6 +108,7 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     this.listeners.clear();
+    await this.walSync.close();
     if (this.db.open) this.db.close();
   }
 
@@ -280,7 +284,7 @@ export class SqliteStore implements Store {
   }
 
   async publishEvents(events: NewEvent[]): Promise<PublishResult[]> {
-    const results = writeTransaction(this.db, () => {
+    const results = await this.walSync.commitDurably(() => {
       const subscribers = new Map<string, Subscriber[]>();
       return events.map((event) => this.publishOne(event, subscribers));
     });
