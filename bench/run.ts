@@ -213,8 +213,8 @@ function printTable(r: {
     ['accepted events/s (HTTP publish)', fmt(r.acceptedEventsPerSec), 'SQLite target ≥ 5,000'],
     ['successful deliveries/s', fmt(r.successfulDeliveriesPerSec), `${r.deliveryRatioToBaseline.toFixed(2)} × baseline; SQLite target ≥ 5,000`],
     ['baseline: raw undici POST/s', fmt(r.baselineRawUndiciPostsPerSec), 'same receiver, same run'],
-    [`publish→delivered p50 at ${r.latency.rate}/s`, `${r.latency.p50Ms.toFixed(1)} ms`, ''],
-    [`publish→delivered p99 at ${r.latency.rate}/s`, `${r.latency.p99Ms.toFixed(1)} ms`, 'target < 50 ms'],
+    [`publish→delivered p50 at ${r.latency.rate}/s`, `${r.latency.p50Ms.toFixed(1)} ms`, `the load generator reached ${fmt(r.latency.reachedRate)}/s`],
+    [`publish→delivered p99 at ${r.latency.rate}/s`, `${r.latency.p99Ms.toFixed(1)} ms`, 'target < 25 ms'],
     ['peak RSS of herald serve', `${(r.peakRssBytes / 1024 / 1024).toFixed(0)} MiB`, ''],
   ];
   rows.push(

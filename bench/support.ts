@@ -30,6 +30,11 @@ export interface ReceiverHandle {
 
 export interface LatencyResult {
   rate: number;
+  /**
+   * Publishes per second the load generator actually started. Below `rate`, it fell behind and sent
+   * the rest in catch-up bursts, so the latency measured includes queueing it caused itself.
+   */
+  reachedRate: number;
   seconds: number;
   delivered: number;
   p50Ms: number;
@@ -128,13 +133,14 @@ export async function measureLatency(
     if (wait > 1) await sleep(wait);
     pending.push(publishOverHttp(pool, apiKey, i).then((p) => void published.push(p)));
   }
+  const reachedRate = total / ((now() - start) / 1000);
   await Promise.all(pending);
   const stats = await waitForRequests(receiver, total * options.endpoints, 60_000);
   const latencies = published
     .map((p) => (stats.firstSeen[p.id] ?? Number.NaN) - p.startedAt)
     .filter((ms) => Number.isFinite(ms))
     .sort((a, b) => a - b);
-  return { rate: options.rate, seconds: options.seconds, delivered: latencies.length, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+  return { rate: options.rate, reachedRate, seconds: options.seconds, delivered: latencies.length, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
 }
 
 /** A fresh schema on the PostgreSQL server of `db`, as a URL for `--db`, dropped by `drop()`. */
