@@ -3,6 +3,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { describe, it, type TestContext } from 'node:test';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { WalSync } from '../../src/store/sqlite/durability.js';
+import { isStorageUnavailable } from '../../src/store/storage-errors.js';
 import { makeTempDir } from '../../../../test-support/temp-dir.js';
 
 /** A WAL-mode database with one table, closed after the test. */
@@ -82,7 +83,7 @@ describe('WalSync', () => {
     assert.ok(otherWrote);
   });
 
-  it('rejects the commits a failed fdatasync stood for, and syncs again for the next one', async (t) => {
+  it('rejects the commits a failed fdatasync stood for as storage unavailable, and syncs again for the next one', async (t) => {
     const { db, path } = walDatabase(t);
     const sync = new WalSync(db);
     t.after(() => sync.close());
@@ -93,7 +94,11 @@ describe('WalSync', () => {
       await datasync();
     });
     const insert = db.prepare('INSERT INTO t (n) VALUES (?)');
-    await assert.rejects(sync.commitDurably(() => insert.run(1)), { code: 'EIO' });
+    await assert.rejects(sync.commitDurably(() => insert.run(1)), (error: unknown) => {
+      assert.ok(isStorageUnavailable(error), 'a failed fdatasync reads as storage unavailable');
+      assert.equal((error as Error & { cause: { code: string } }).cause.code, 'EIO');
+      return true;
+    });
     assert.equal(await sync.commitDurably(() => insert.run(2).changes), 1);
     assert.equal(calls, 2);
   });

@@ -1,5 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import type { Database } from 'better-sqlite3';
+import { StorageUnavailableError } from '../../errors.js';
 import { whenWriteGateFree, writeTransaction } from './write-gate.js';
 
 /**
@@ -48,6 +49,10 @@ export function commitWithoutFsyncWhenFree<T>(db: Database, work: () => T): Prom
  * send an event whose publish then fails with a storage error; only a machine crash in that window
  * loses such an event.
  *
+ * When the fdatasync fails, every commit it stood for is rejected with `StorageUnavailableError`
+ * (503, and no retry item by item in the group commit): those events are committed but not known to
+ * be on disk, and a publish sent again with its idempotency key finds its original.
+ *
  * A database without a WAL file (`:memory:`) commits with FULL, as before.
  */
 export class WalSync {
@@ -88,8 +93,12 @@ export class WalSync {
       await (await this.handle).datasync();
       this.synced = Math.max(this.synced, through);
     } catch (error) {
-      this.handle = null;
-      throw error;
+      // Open again next time; a handle whose fdatasync failed is not trusted with the next one.
+      await this.close().catch(() => undefined);
+      throw new StorageUnavailableError(
+        'the event was committed but the disk did not confirm it (fsync of the SQLite WAL failed); send it again with the same Idempotency-Key to get the original',
+        { cause: error },
+      );
     } finally {
       this.syncing = null;
     }
