@@ -27,7 +27,7 @@
 import type { Logger } from 'pino';
 import { isOperationalEventType } from '../catalog/operational-events.js';
 import type { Clock } from '../clock.js';
-import { GroupCommitter } from '../publish/group-commit.js';
+import { GroupCommitter } from '../group-commit.js';
 import { isStorageUnavailable } from '../store/storage-errors.js';
 import type { DeliveryExhaustion, EndpointHealthChange, ExhaustionNotice, Store } from '../store/store.js';
 import type { OperationalEvent, OperationalPublisher } from './operational-events.js';

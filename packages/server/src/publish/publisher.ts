@@ -1,12 +1,12 @@
 import type { Catalog } from '../catalog/catalog.js';
 import type { Clock } from '../clock.js';
 import { DEFAULT_PUBLISH_FAIR_SHARE } from '../config.js';
+import { GroupCommitter } from '../group-commit.js';
 import { uuidv7 } from '../ids.js';
 import type { Metrics } from '../metrics.js';
 import type { NewEvent, PublishResult, Store } from '../store/store.js';
 import { isStorageUnavailable } from '../store/storage-errors.js';
 import { FairAdmission } from './fair-admission.js';
-import { GroupCommitter } from './group-commit.js';
 import { payloadJson } from './payload-json.js';
 
 /**

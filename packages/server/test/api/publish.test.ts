@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { loadCatalog } from '../../src/catalog/load-catalog.js';
 import { InvalidPayloadError } from '../../src/errors.js';
 import { createMetrics } from '../../src/metrics.js';
-import { GroupCommitter } from '../../src/publish/group-commit.js';
+import { GroupCommitter } from '../../src/group-commit.js';
 import { createPublisher } from '../../src/publish/publisher.js';
 import type { NewEvent, Store } from '../../src/store/store.js';
 import { countRows, createOrganization, manualClock, openTempStore, userNewPayload, type ManualClock } from '../helpers/fixtures.js';

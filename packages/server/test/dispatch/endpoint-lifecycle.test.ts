@@ -311,6 +311,33 @@ describe('delivery.exhausted', () => {
     assert.equal(notices[0]!.payload.last_status_code, 500);
     assert.equal(notices[0]!.payload.window_seconds, 60);
   });
+
+  it('counts the deliveries exhausted in one turn in one write, and publishes the one notice it lets through', async (t) => {
+    const h = await dispatchHarness(t);
+    const target = await h.endpoint({ url: 'https://receiver.example/hooks', events: ['user.new'] });
+    await h.endpoint({ url: 'https://watcher.example/hooks', events: ['delivery.exhausted'] });
+    const batches: number[] = [];
+    const store = interceptStore(h.store, {
+      noteExhaustedDeliveries: (exhaustions, windowMs) => {
+        batches.push(exhaustions.length);
+        return h.store.noteExhaustedDeliveries(exhaustions, windowMs);
+      },
+    });
+    const lifecycle = lifecycleFor(h, {}, { store });
+    const published = await Promise.all(Array.from({ length: 5 }, () => h.publish()));
+    const exhausted = published.map(({ event, deliveries }) => ({
+      endpointId: target.endpoint.id, succeeded: false, status: 500, final: true, at: h.clock.now(),
+      organizationId: h.organizationId, deliveryId: deliveries.find((d) => d.endpointId === target.endpoint.id)!.id, eventType: event.type,
+    }));
+    await Promise.all(exhausted.map((attempt) => lifecycle.afterAttempt(attempt)));
+    await lifecycle.stop();
+    assert.deepEqual(batches, [5]);
+    const notices = (await h.store.listEvents({ organizationId: h.organizationId, type: 'delivery.exhausted', limit: 10 })).items;
+    assert.deepEqual(
+      notices.map((n) => JSON.parse(n.payloadJson) as { delivery_id: string; count: number }).map((p) => [p.delivery_id, p.count]),
+      [[exhausted[0]!.deliveryId, 1]],
+    );
+  });
 });
 
 describe('the operational webhook URL', () => {
