@@ -114,7 +114,8 @@ export interface AttemptRow<Flag> {
 }
 
 /** A delivery just leased, with what sending it needs from its event and endpoint. */
-export interface LeasedRow {
+/** A leased delivery as a claim returns it, with its event's payload. */
+export interface LeasedDeliveryRow {
   id: string;
   organization_id: string;
   endpoint_id: string;
@@ -122,6 +123,10 @@ export interface LeasedRow {
   event_type: string;
   attempt_count: number;
   payload: string;
+}
+
+/** What a claim needs of a leased delivery's endpoint. */
+export interface LeasedEndpointRow {
   url: string;
   signature_scheme: string;
   /** Valid secrets, newest first. */
@@ -131,6 +136,8 @@ export interface LeasedRow {
   retry_schedule: string | null;
   timeout_ms: number | null;
 }
+
+export type LeasedRow = LeasedDeliveryRow & LeasedEndpointRow;
 
 /** The lease columns stay out: a lease is the dispatcher's business, not part of a Delivery. */
 export const DELIVERY_COLUMNS =
@@ -241,23 +248,23 @@ export function toAttempt<Flag>(row: AttemptRow<Flag>, decode: Pick<ColumnDecodi
   };
 }
 
-export function toClaimedDelivery(row: LeasedRow, leaseExpiresAt: number): ClaimedDelivery {
+export function toClaimedDelivery(row: LeasedDeliveryRow, endpoint: LeasedEndpointRow, leaseExpiresAt: number): ClaimedDelivery {
   return {
     deliveryId: row.id,
     organizationId: row.organization_id,
     endpointId: row.endpoint_id,
-    url: row.url,
-    signatureScheme: row.signature_scheme as SignatureScheme,
-    secrets: row.secrets,
+    url: endpoint.url,
+    signatureScheme: endpoint.signature_scheme as SignatureScheme,
+    secrets: endpoint.secrets,
     eventId: row.event_id,
     eventType: row.event_type,
     payloadJson: row.payload,
     attempt: row.attempt_count,
     leaseExpiresAt,
-    endpointConcurrencyLimit: row.concurrency_limit,
-    endpointUnanswered: row.consecutive_unanswered,
-    endpointRetrySchedule: retryScheduleOf(row.retry_schedule),
-    endpointTimeoutMs: row.timeout_ms,
+    endpointConcurrencyLimit: endpoint.concurrency_limit,
+    endpointUnanswered: endpoint.consecutive_unanswered,
+    endpointRetrySchedule: retryScheduleOf(endpoint.retry_schedule),
+    endpointTimeoutMs: endpoint.timeout_ms,
   };
 }
 

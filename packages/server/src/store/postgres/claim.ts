@@ -84,5 +84,5 @@ export function claimArguments({ now, perEndpointLimit, limit, leaseOwner, lease
 export function toClaimedDeliveries(rows: LeasedRow[], { now, leaseMs }: ClaimOptions): ClaimedDelivery[] {
   return rows
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-    .map((row) => toClaimedDelivery(row, now + leaseMs));
+    .map((row) => toClaimedDelivery(row, row, now + leaseMs));
 }

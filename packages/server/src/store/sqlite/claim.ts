@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { rateWindow } from '../rate-window.js';
-import { toClaimedDelivery, type LeasedRow } from '../records.js';
+import { toClaimedDelivery, type LeasedDeliveryRow } from '../records.js';
 import type { ClaimedDelivery, ClaimOptions } from '../store.js';
 import { commitWithoutFsyncWhenFree } from './durability.js';
 
@@ -32,8 +32,7 @@ import { commitWithoutFsyncWhenFree } from './durability.js';
 export class SqliteClaimer {
   private readonly liveLeases: Statement<[number]>;
   private readonly endpointsWithDueWork: Statement<[number, number, number, number]>;
-  private readonly dueForEndpoint: Statement<[string, number, number]>;
-  private readonly lease: Statement<[string, number, number, number, string]>;
+  private readonly leaseDueOfEndpoint: Statement<[string, number, number, number, string, number, number]>;
   private readonly secrets: Statement<[string, number]>;
   private readonly countRate: Statement<[number, number, string]>;
   private rotation = 0;
@@ -55,16 +54,15 @@ export class SqliteClaimer {
        ORDER BY e.id`,
     );
     this.countRate = db.prepare('UPDATE endpoints SET rate_window_start = ?, rate_window_count = ? WHERE id = ?');
-    this.dueForEndpoint = db.prepare(
-      `SELECT id FROM deliveries
-       WHERE endpoint_id = ? AND status = 'pending' AND next_attempt_at <= ?
-       ORDER BY next_attempt_at LIMIT ?`,
-    );
-    this.lease = db.prepare(
+    // One statement leases an endpoint's share: the earliest due first, returned in id order below.
+    this.leaseDueOfEndpoint = db.prepare(
       `UPDATE deliveries
        SET lease_owner = ?, lease_expires_at = ?, next_attempt_at = ?, attempt_count = attempt_count + 1,
            updated_at = ?
-       WHERE id = ?
+       WHERE id IN (
+         SELECT id FROM deliveries
+         WHERE endpoint_id = ? AND status = 'pending' AND next_attempt_at <= ?
+         ORDER BY next_attempt_at LIMIT ?)
        RETURNING id, organization_id, endpoint_id, event_id, event_type, attempt_count,
                  (SELECT payload FROM events WHERE events.id = deliveries.event_id) AS payload`,
     );
@@ -101,25 +99,18 @@ export class SqliteClaimer {
       const quotas = shareOut(limit - claimed.length, open);
       const stillDue: ClaimableEndpoint[] = [];
       for (const [endpoint, quota] of quotas) {
-        const due = this.dueForEndpoint.all(endpoint.id, now, quota) as Array<{ id: string }>;
-        if (due.length === 0) continue;
+        const leased = this.leaseDueOfEndpoint.all(leaseOwner, leaseExpiresAt, leaseExpiresAt, now, endpoint.id, now, quota) as LeasedDeliveryRow[];
+        if (leased.length === 0) continue;
         let secrets = secretsOf.get(endpoint.id);
         if (secrets === undefined) {
           secrets = (this.secrets.all(endpoint.id, now) as Array<{ secret: string }>).map((r) => r.secret);
           secretsOf.set(endpoint.id, secrets);
         }
-        for (const { id } of due) {
-          const row = this.lease.get(leaseOwner, leaseExpiresAt, leaseExpiresAt, now, id) as LeasedDeliveryRow;
-          const { url, signature_scheme, concurrency_limit, consecutive_unanswered, retry_schedule, timeout_ms } = endpoint;
-          claimed.push(
-            toClaimedDelivery(
-              { ...row, url, signature_scheme, concurrency_limit, consecutive_unanswered, retry_schedule, timeout_ms, secrets },
-              leaseExpiresAt,
-            ),
-          );
-        }
-        endpoint.free -= due.length;
-        if (due.length === quota && endpoint.free > 0) stillDue.push(endpoint);
+        const leasedEndpoint = { ...endpoint, secrets };
+        leased.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+        for (const row of leased) claimed.push(toClaimedDelivery(row, leasedEndpoint, leaseExpiresAt));
+        endpoint.free -= leased.length;
+        if (leased.length === quota && endpoint.free > 0) stillDue.push(endpoint);
       }
       open = stillDue;
     }
@@ -204,9 +195,3 @@ function shareOut(budget: number, endpoints: ClaimableEndpoint[]): Map<Claimable
   }
   return quotas;
 }
-
-/** What the lease statement returns; the endpoint's columns are read once per endpoint instead. */
-type LeasedDeliveryRow = Omit<
-  LeasedRow,
-  'url' | 'signature_scheme' | 'secrets' | 'concurrency_limit' | 'consecutive_unanswered' | 'retry_schedule' | 'timeout_ms'
->;
