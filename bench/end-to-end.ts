@@ -1,9 +1,11 @@
 /**
- * Publishing and delivering at once: a closed-loop publish load (`bench/load.ts`, 50 connections)
- * for a few seconds against Herald and, interleaved in the same run (baseline, Herald, baseline,
- * Herald), against the one-file pipeline of `bench/pipeline-baseline.ts`. Each event goes to one
- * endpoint. The end-to-end rate is accepted events divided by the time from the start of the load
- * to the last delivery's arrival; "keeping pace" is the share delivered when the load ends.
+ * Publishing and delivering at once, as issue 13 defines the run: `wrk -t1 -c50` POSTs events
+ * (`bench/wrk-load.ts`) for a few seconds against Herald and, interleaved in the same run (baseline,
+ * Herald, baseline, Herald), against the one-file pipeline of `bench/pipeline-baseline.ts`. Each
+ * event goes to one endpoint, a loopback nginx answering 200 (`bench/nginx-receiver.ts`). The
+ * end-to-end rate is accepted events divided by the time from the start of the load to the last
+ * delivery's arrival; "keeping pace" is the share delivered when the load ends. Without wrk or
+ * nginx every row is skipped, loudly, with what to install.
  *
  * Each round also runs Herald on PostgreSQL (one `herald serve --no-dispatch` and one `herald
  * dispatch` process, a fresh schema each time) when a server answers at `HERALD_BENCH_DATABASE_URL`
@@ -15,7 +17,9 @@ import { startDispatchProcess, startHeraldProcess, type HeraldChild } from '../t
 import { makeTempDir } from '../test-support/temp-dir.js';
 import pg from 'pg';
 import { Pool } from 'undici';
-import { createEndpoints, freshPostgresSchema, waitForRequests, type ReceiverHandle } from './support.js';
+import { missingTool, startNginxReceiver, type NginxReceiver } from './nginx-receiver.js';
+import { createEndpoints, freshPostgresSchema, sleep } from './support.js';
+import { runWrk } from './wrk-load.js';
 
 export type EndToEndRow = MeasuredRow | SkippedRow;
 
@@ -34,7 +38,7 @@ export interface MeasuredRow {
 
 /** A row that could not be measured: kept in the results so a missing figure is never silent. */
 export interface SkippedRow {
-  target: 'herald (postgres)';
+  target: MeasuredRow['target'];
   round: number;
   skipped: string;
 }
@@ -42,7 +46,6 @@ export interface SkippedRow {
 export const DEFAULT_BENCH_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
 export interface EndToEndOptions {
-  receiver: ReceiverHandle;
   seconds: number;
   connections: number;
   rounds: number;
@@ -54,29 +57,34 @@ export interface EndToEndOptions {
   postgres?: string | false;
 }
 
-interface LoadResult {
-  accepted: number;
-  startedAt: number;
-  endedAt: number;
-  p50Ms: number;
-  p99Ms: number;
-  maxMs: number;
-}
-
 export async function benchEndToEnd(options: EndToEndOptions): Promise<EndToEndRow[]> {
-  const rows: EndToEndRow[] = [];
   const server = options.postgres === false ? null : (options.postgres ?? process.env.HERALD_BENCH_DATABASE_URL ?? DEFAULT_BENCH_DATABASE_URL);
+  const targets: Array<MeasuredRow['target']> = ['baseline', 'herald (sqlite)', ...(server === null ? [] : (['herald (postgres)'] as const))];
+  const missing = missingTool('wrk') ?? missingTool('nginx');
+  if (missing !== null) {
+    const skipped = `skipped: ${missing}`;
+    console.error(`\n!!! publishing and delivering at once: ${skipped}\n`);
+    return Array.from({ length: options.rounds }, (_, r) => targets.map((target) => ({ target, round: r + 1, skipped }))).flat();
+  }
   const unreachable = server === null ? null : await postgresUnreachable(server);
   if (server !== null && unreachable !== null) console.error(`\n!!! herald (postgres): ${skippedBecause(server, unreachable)}\n`);
-  for (let round = 1; round <= options.rounds; round++) {
-    rows.push(await measure('baseline', round, options, startBaseline));
-    rows.push(await measure('herald (sqlite)', round, options, startHeraldSqlite));
-    if (server === null) continue;
-    rows.push(
-      unreachable === null
-        ? await measure('herald (postgres)', round, options, (_dir, receiver) => startHeraldPostgres(server, receiver))
-        : { target: 'herald (postgres)', round, skipped: skippedBecause(server, unreachable) },
-    );
+  const receiverDir = makeTempDir('herald-bench-nginx-');
+  const receiver = await startNginxReceiver(receiverDir.path);
+  const rows: EndToEndRow[] = [];
+  try {
+    for (let round = 1; round <= options.rounds; round++) {
+      rows.push(await measure('baseline', round, options, receiver, startBaseline));
+      rows.push(await measure('herald (sqlite)', round, options, receiver, startHeraldSqlite));
+      if (server === null) continue;
+      rows.push(
+        unreachable === null
+          ? await measure('herald (postgres)', round, options, receiver, (_dir, receiverUrl) => startHeraldPostgres(server, receiverUrl))
+          : { target: 'herald (postgres)', round, skipped: skippedBecause(server, unreachable) },
+      );
+    }
+  } finally {
+    await receiver.stop();
+    receiverDir.remove();
   }
   return rows;
 }
@@ -119,15 +127,17 @@ async function measure(
   target: EndToEndRow['target'],
   round: number,
   options: EndToEndOptions,
-  start: (dir: string, receiver: ReceiverHandle) => Promise<Target>,
+  receiver: NginxReceiver,
+  start: (dir: string, receiverUrl: string) => Promise<Target>,
 ): Promise<MeasuredRow> {
   const dir = makeTempDir('herald-bench-e2e-');
-  const running = await start(dir.path, options.receiver);
+  const running = await start(dir.path, receiver.url);
   try {
-    await options.receiver.reset();
-    const load = await runLoad(running.url, running.apiKey, options.seconds, options.connections);
-    const atLoadEnd = await options.receiver.stats();
-    const done = await waitForRequests(options.receiver, load.accepted, 120_000);
+    receiver.reset();
+    const load = await runWrk(dir.path, running.url, running.apiKey, options.seconds, options.connections);
+    if (load.refused > 0) throw new Error(`${target}: ${load.refused} publishes were refused or failed`);
+    const atLoadEnd = receiver.count();
+    const done = await allDelivered(receiver, load.accepted, 120_000);
     if (done.requests < load.accepted) throw new Error(`${target}: only ${done.requests} of ${load.accepted} events were delivered`);
     return {
       target,
@@ -145,21 +155,30 @@ async function measure(
   }
 }
 
-function runLoad(url: string, apiKey: string, seconds: number, connections: number): Promise<LoadResult> {
-  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./load.ts', import.meta.url).pathname, url, apiKey, String(seconds), String(connections)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
-  return new Promise((resolve, reject) =>
-    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`the load generator exited with ${code}`)))),
-  );
+/**
+ * Waits for `count` deliveries, then until none has arrived for a moment: publishes still in flight
+ * when wrk stopped may have been accepted without wrk counting them, and the last delivery is the
+ * last of those.
+ */
+async function allDelivered(receiver: NginxReceiver, count: number, timeoutMs: number): Promise<{ requests: number; lastAt: number }> {
+  const deadline = Date.now() + timeoutMs;
+  let seen = receiver.count();
+  while (seen.requests < count && Date.now() < deadline) {
+    await sleep(50);
+    seen = receiver.count();
+  }
+  for (;;) {
+    await sleep(300);
+    const later = receiver.count();
+    if (later.requests === seen.requests) return seen;
+    seen = later;
+  }
 }
 
-async function startBaseline(dir: string, receiver: ReceiverHandle): Promise<Target> {
+async function startBaseline(dir: string, receiverUrl: string): Promise<Target> {
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', new URL('./pipeline-baseline.ts', import.meta.url).pathname, join(dir, 'baseline.db'), receiver.url],
+    ['--import', 'tsx', new URL('./pipeline-baseline.ts', import.meta.url).pathname, join(dir, 'baseline.db'), receiverUrl],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const port = await new Promise<number>((resolve, reject) => {
@@ -179,17 +198,17 @@ async function startBaseline(dir: string, receiver: ReceiverHandle): Promise<Tar
   };
 }
 
-async function startHeraldSqlite(dir: string, receiver: ReceiverHandle): Promise<Target> {
+async function startHeraldSqlite(dir: string, receiverUrl: string): Promise<Target> {
   const herald = await startHeraldProcess(['--db', join(dir, 'bench.db'), '--allow-private-networks', '--log-level', 'error']);
-  await withEndpoint(herald.url, herald.apiKey!, receiver);
+  await withEndpoint(herald.url, herald.apiKey!, receiverUrl);
   return { url: herald.url, apiKey: herald.apiKey!, stop: () => herald.stop() };
 }
 
-async function startHeraldPostgres(server: string, receiver: ReceiverHandle): Promise<Target> {
+async function startHeraldPostgres(server: string, receiverUrl: string): Promise<Target> {
   const schema = freshPostgresSchema(server);
   const api = await startHeraldProcess(['--db', schema.url, '--no-dispatch', '--allow-private-networks', '--log-level', 'error']);
   const dispatcher: HeraldChild = await startDispatchProcess(['--db', schema.url, '--allow-private-networks']);
-  await withEndpoint(api.url, api.apiKey!, receiver);
+  await withEndpoint(api.url, api.apiKey!, receiverUrl);
   return {
     url: api.url,
     apiKey: api.apiKey!,
@@ -200,9 +219,9 @@ async function startHeraldPostgres(server: string, receiver: ReceiverHandle): Pr
   };
 }
 
-async function withEndpoint(url: string, apiKey: string, receiver: ReceiverHandle): Promise<void> {
+async function withEndpoint(url: string, apiKey: string, receiverUrl: string): Promise<void> {
   const pool = new Pool(url, { connections: 1 });
-  await createEndpoints(pool, apiKey, receiver.url, 1);
+  await createEndpoints(pool, apiKey, receiverUrl, 1);
   await pool.close();
 }
 
@@ -215,7 +234,7 @@ export function printEndToEndTable(rows: EndToEndRow[]): void {
   const sqliteOf = (round: number) => measured.find((r) => r.target === 'herald (sqlite)' && r.round === round);
   const baseline = mean('baseline');
   const sqlite = mean('herald (sqlite)');
-  console.log('\nPublishing and delivering at once (50 connections; end to end = accepted ÷ time to the last delivery)');
+  console.log('\nPublishing and delivering at once (wrk -t1 -c50 → nginx; end to end = accepted ÷ time to the last delivery)');
   console.log('  target              round  accepted  end to end/s  × sqlite  delivered at load end  publish p50   p99    max');
   for (const r of rows) {
     if (r.skipped !== undefined) {

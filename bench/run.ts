@@ -135,7 +135,6 @@ async function main(): Promise<void> {
       ? await benchPostgresScaling({ db: flags.db!, receiver, events: EVENTS, endpoints: ENDPOINTS, rate: RATE, latencySeconds: LATENCY_SECONDS })
       : null;
     const endToEnd: EndToEndRow[] = await benchEndToEnd({
-      receiver,
       seconds: flags.quick ? 3 : 8,
       connections: 50,
       rounds: flags.quick ? 1 : 2,
