@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
+import { DEFAULT_CONCURRENCY, DEFAULT_ENDPOINT_CONCURRENCY } from '../../src/config.js';
 import { AttemptRecorder } from '../../src/dispatch/attempt-recorder.js';
 import { DEFAULT_RETRY_POLICY } from '../../src/dispatch/retry-policy.js';
 import type { AttemptRecord, Delivery, Store } from '../../src/store/store.js';
@@ -24,8 +25,8 @@ describe('one endpoint cannot hurt another', () => {
     const events = 300;
     for (let i = 0; i < events; i++) await h.publish();
 
-    // The defaults of `herald serve`: 128 in flight, 32 per endpoint. Nothing times out in this test.
-    h.dispatcher({ concurrency: 128, perEndpointConcurrency: 32, policy: { ...DEFAULT_RETRY_POLICY, timeoutMs: 120_000 } });
+    // The defaults of `herald serve`. Nothing times out in this test.
+    h.dispatcher({ concurrency: DEFAULT_CONCURRENCY, perEndpointConcurrency: DEFAULT_ENDPOINT_CONCURRENCY, policy: { ...DEFAULT_RETRY_POLICY, timeoutMs: 120_000 } });
     await healthy.waitForRequests(events, 30_000);
 
     const held = hanging.reduce((n, receiver) => n + receiver.requests.length, 0);
