@@ -134,7 +134,7 @@ async function measure(
   const running = await start(dir.path, receiver.url);
   try {
     receiver.reset();
-    const load = await runWrk(dir.path, running.url, running.apiKey, options.seconds, options.connections);
+    const load = await runWrk({ dir: dir.path, url: running.url, apiKey: running.apiKey, connections: options.connections, seconds: options.seconds, event: 'user.new' });
     if (load.refused > 0) throw new Error(`${target}: ${load.refused} publishes were refused or failed`);
     const atLoadEnd = receiver.count();
     const done = await allDelivered(receiver, load.accepted, 120_000);

@@ -1,12 +1,26 @@
 /**
- * The end-to-end run's publish load, as issue 13 defines it: `wrk -t1 -c<connections>` POSTing
- * `user.new` events to `/v1/events` for a number of seconds, each with a user id of its own. wrk is
- * native and light, so the load takes little of the two cores the measured pipeline runs on.
+ * Publish load from `wrk -t1 -c<connections>`: native and light, so it takes little of the two cores
+ * the measured service runs on. Issue 13's end-to-end run POSTs `user.new` events for a number of
+ * seconds; the burst scenario (bench/isolation.ts) POSTs a number of `user.follow` events as fast as
+ * it can. Every event has an id of its own in its payload.
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { now } from './support.js';
+
+export interface WrkOptions {
+  /** Where the Lua script goes. */
+  dir: string;
+  url: string;
+  apiKey: string;
+  connections: number;
+  /** Stop after this long. */
+  seconds: number;
+  /** Stop once this many answers came back (a few more requests may be in flight by then). */
+  answers?: number;
+  event: 'user.new' | 'user.follow';
+}
 
 export interface WrkResult {
   /** Answers with a 2xx status: accepted events. */
@@ -21,19 +35,33 @@ export interface WrkResult {
   maxMs: number;
 }
 
-export async function runWrk(dir: string, url: string, apiKey: string, seconds: number, connections: number): Promise<WrkResult> {
-  const script = join(dir, 'publish.lua');
+const PAYLOADS: Record<WrkOptions['event'], string> = {
+  'user.new': `'{"event":"user.new","payload":{"organization_id":"org_bench","user_id":"u' .. n .. '","email":"ada@example.com","phone":"+14155552671","full_name":"Ada Lovelace"}}'`,
+  'user.follow': `'{"event":"user.follow","payload":{"organization_id":"org_bench","follower_id":"user_' .. n .. '","followed_id":"user_0"}}'`,
+};
+
+export async function runWrk(options: WrkOptions): Promise<WrkResult> {
+  const script = join(options.dir, 'publish.lua');
+  const stopAfter =
+    options.answers === undefined
+      ? ''
+      : `local answers = 0
+response = function(status, headers, body)
+  answers = answers + 1
+  if answers >= ${options.answers} then wrk.thread:stop() end
+end
+`;
   writeFileSync(
     script,
     `wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer ${apiKey}"
+wrk.headers["Authorization"] = "Bearer ${options.apiKey}"
 local n = 0
 request = function()
   n = n + 1
-  return wrk.format(nil, "/v1/events", nil, '{"event":"user.new","payload":{"organization_id":"org_bench","user_id":"u' .. n .. '","email":"ada@example.com","phone":"+14155552671","full_name":"Ada Lovelace"}}')
+  return wrk.format(nil, "/v1/events", nil, ${PAYLOADS[options.event]})
 end
-done = function(summary, latency, requests)
+${stopAfter}done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format('{"requests":%d,"non2xx":%d,"failed":%d,"p50Us":%d,"p99Us":%d,"maxUs":%d}\\n',
     summary.requests, e.status, e.connect + e.read + e.write + e.timeout,
@@ -42,7 +70,7 @@ end
 `,
   );
   const startedAt = now();
-  const child = spawn('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', '-s', script, url], {
+  const child = spawn('wrk', ['-t1', `-c${options.connections}`, `-d${options.seconds}s`, '--timeout', '10s', '-s', script, options.url], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
