@@ -17,7 +17,7 @@ import { startDispatchProcess, startHeraldProcess, type HeraldChild } from '../t
 import { makeTempDir } from '../test-support/temp-dir.js';
 import pg from 'pg';
 import { Pool } from 'undici';
-import { missingTool, startNginxReceiver, type NginxReceiver } from './nginx-receiver.js';
+import { missingLoadTools, startNginxReceiver, type NginxReceiver } from './nginx-receiver.js';
 import { createEndpoints, freshPostgresSchema, sleep } from './support.js';
 import { runWrk } from './wrk-load.js';
 
@@ -60,7 +60,7 @@ export interface EndToEndOptions {
 export async function benchEndToEnd(options: EndToEndOptions): Promise<EndToEndRow[]> {
   const server = options.postgres === false ? null : (options.postgres ?? process.env.HERALD_BENCH_DATABASE_URL ?? DEFAULT_BENCH_DATABASE_URL);
   const targets: Array<MeasuredRow['target']> = ['baseline', 'herald (sqlite)', ...(server === null ? [] : (['herald (postgres)'] as const))];
-  const missing = missingTool('wrk') ?? missingTool('nginx');
+  const missing = missingLoadTools();
   if (missing !== null) {
     const skipped = `skipped: ${missing}`;
     console.error(`\n!!! publishing and delivering at once: ${skipped}\n`);

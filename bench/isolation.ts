@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { Pool } from 'undici';
 import { runHerald, startHeraldProcess } from '../test-support/herald-process.js';
 import { makeTempDir } from '../test-support/temp-dir.js';
-import { missingTool, startNginxReceiver } from './nginx-receiver.js';
+import { missingLoadTools, startNginxReceiver } from './nginx-receiver.js';
 import { now, percentile, sleep, waitForRequests, type ReceiverHandle } from './support.js';
 import { runWrk } from './wrk-load.js';
 
@@ -69,7 +69,7 @@ export async function benchIsolation(options: IsolationOptions): Promise<Isolati
   const rows: IsolationRow[] = [];
   for (const run of ['control', 'hostile'] as const) rows.push(await noisyNeighbours(options, rate, run));
   const steady = Math.min(200, rate);
-  const missing = missingTool('wrk') ?? missingTool('nginx');
+  const missing = missingLoadTools();
   if (missing !== null) {
     const burstSkipped = `skipped: ${missing}`;
     console.error(`\n!!! burst of ${options.burstEvents} (other org): ${burstSkipped}\n`);

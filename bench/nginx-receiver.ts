@@ -18,11 +18,13 @@ export interface NginxReceiver {
   stop(): Promise<void>;
 }
 
-/** Null when `command` runs here; otherwise what to install. */
-export function missingTool(command: 'nginx' | 'wrk'): string | null {
-  const probe = spawnSync(command, [command === 'nginx' ? '-v' : '--version'], { stdio: 'ignore' });
-  if (probe.error === undefined) return null;
-  return `${command} is not installed (apt-get install -y ${command === 'nginx' ? 'nginx-light' : 'wrk'})`;
+/** Null when wrk and nginx both run here (the rows that load with wrk need both); otherwise what to install. */
+export function missingLoadTools(): string | null {
+  const packages = { wrk: 'wrk', nginx: 'nginx-light' };
+  const runs = (command: 'wrk' | 'nginx') => spawnSync(command, [command === 'nginx' ? '-v' : '--version'], { stdio: 'ignore' }).error === undefined;
+  const missing = (['wrk', 'nginx'] as const).filter((command) => !runs(command));
+  if (missing.length === 0) return null;
+  return `${missing.join(' and ')} not installed (apt-get install -y ${missing.map((command) => packages[command]).join(' ')})`;
 }
 
 export async function startNginxReceiver(dir: string): Promise<NginxReceiver> {

@@ -113,7 +113,6 @@ export interface AttemptRow<Flag> {
   retry_after_applied_ms: number | null;
 }
 
-/** A delivery just leased, with what sending it needs from its event and endpoint. */
 /** A leased delivery as a claim returns it, with its event's payload. */
 export interface LeasedDeliveryRow {
   id: string;
@@ -137,7 +136,13 @@ export interface LeasedEndpointRow {
   timeout_ms: number | null;
 }
 
+/** A delivery just leased, with what sending it needs from its event and endpoint. */
 export type LeasedRow = LeasedDeliveryRow & LeasedEndpointRow;
+
+/** Claims hand out their deliveries in id order (creation order), on both stores. */
+export function byDeliveryId(a: { id: string }, b: { id: string }): number {
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
 
 /** The lease columns stay out: a lease is the dispatcher's business, not part of a Delivery. */
 export const DELIVERY_COLUMNS =

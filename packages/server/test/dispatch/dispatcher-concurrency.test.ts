@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { describe, it } from 'node:test';
+import { resolveConfig } from '../../src/config.js';
 import type { Responder } from '../../../../test-support/receiver.js';
 import { dispatchHarness, interceptStore, waitFor } from './harness.js';
 
@@ -92,5 +93,16 @@ describe('dispatcher: concurrency', () => {
     await waitFor('20 recorded attempts', async () => (calls.reduce((a, b) => a + b, 0) === 20 ? true : undefined));
     for (const delivery of deliveries) assert.equal((await h.delivery(delivery.id)).status, 'succeeded');
     assert.ok(calls.length < 20, `expected batched writes, got ${calls.length} calls: ${calls.join(',')}`);
+  });
+});
+
+describe('--concurrency and --endpoint-concurrency', () => {
+  it('keep 512 attempts in flight, at most 128 of them to one endpoint, unless set', () => {
+    const defaults = resolveConfig({}, {});
+    assert.equal(defaults.concurrency, 512);
+    assert.equal(defaults.endpointConcurrency, 128);
+    const set = resolveConfig({ concurrency: '64' }, { HERALD_ENDPOINT_CONCURRENCY: '16' });
+    assert.equal(set.concurrency, 64);
+    assert.equal(set.endpointConcurrency, 16);
   });
 });

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { toClaimedDelivery, type LeasedRow } from '../records.js';
+import { byDeliveryId, toClaimedDelivery, type LeasedRow } from '../records.js';
 import type { ClaimedDelivery, ClaimOptions } from '../store.js';
 import { rateWindow } from '../rate-window.js';
 
@@ -83,6 +83,6 @@ export function claimArguments({ now, perEndpointLimit, limit, leaseOwner, lease
 
 export function toClaimedDeliveries(rows: LeasedRow[], { now, leaseMs }: ClaimOptions): ClaimedDelivery[] {
   return rows
-    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .sort(byDeliveryId)
     .map((row) => toClaimedDelivery(row, row, now + leaseMs));
 }

@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { rateWindow } from '../rate-window.js';
-import { toClaimedDelivery, type LeasedDeliveryRow } from '../records.js';
+import { byDeliveryId, toClaimedDelivery, type LeasedDeliveryRow, type LeasedEndpointRow } from '../records.js';
 import type { ClaimedDelivery, ClaimOptions } from '../store.js';
 import { commitWithoutFsyncWhenFree } from './durability.js';
 
@@ -92,7 +92,7 @@ export class SqliteClaimer {
     const freeAtStart = new Map(endpoints.map((endpoint) => [endpoint, endpoint.free]));
     const leaseExpiresAt = now + leaseMs;
     const claimed: ClaimedDelivery[] = [];
-    const secretsOf = new Map<string, string[]>();
+    const leasedEndpoints = new Map<string, LeasedEndpointRow>();
     let open = interleaveByOrganization(endpoints, this.rotation++);
 
     while (open.length > 0 && claimed.length < limit) {
@@ -101,14 +101,13 @@ export class SqliteClaimer {
       for (const [endpoint, quota] of quotas) {
         const leased = this.leaseDueOfEndpoint.all(leaseOwner, leaseExpiresAt, leaseExpiresAt, now, endpoint.id, now, quota) as LeasedDeliveryRow[];
         if (leased.length === 0) continue;
-        let secrets = secretsOf.get(endpoint.id);
-        if (secrets === undefined) {
-          secrets = (this.secrets.all(endpoint.id, now) as Array<{ secret: string }>).map((r) => r.secret);
-          secretsOf.set(endpoint.id, secrets);
+        let leasedEndpoint = leasedEndpoints.get(endpoint.id);
+        if (leasedEndpoint === undefined) {
+          const secrets = (this.secrets.all(endpoint.id, now) as Array<{ secret: string }>).map((r) => r.secret);
+          leasedEndpoint = { ...endpoint, secrets };
+          leasedEndpoints.set(endpoint.id, leasedEndpoint);
         }
-        const leasedEndpoint = { ...endpoint, secrets };
-        leased.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-        for (const row of leased) claimed.push(toClaimedDelivery(row, leasedEndpoint, leaseExpiresAt));
+        for (const row of leased.sort(byDeliveryId)) claimed.push(toClaimedDelivery(row, leasedEndpoint, leaseExpiresAt));
         endpoint.free -= leased.length;
         if (leased.length === quota && endpoint.free > 0) stillDue.push(endpoint);
       }
