@@ -108,6 +108,10 @@ export class Dispatcher {
   private notified = false;
   private wakeScheduled = false;
   private wake: (() => void) | null = null;
+  private sleepTimer: NodeJS.Timeout | undefined;
+  private sleepEndsAt = Number.POSITIVE_INFINITY;
+  /** The earliest retry scheduled since the loop last looked; its sleep ends by then. */
+  private retryDueBy = Number.POSITIVE_INFINITY;
   private loopDone: Promise<void> = Promise.resolve();
   private stopped: Promise<void> | null = null;
   private unsubscribe: (() => void) | null = null;
@@ -180,6 +184,7 @@ export class Dispatcher {
   private async loop(): Promise<void> {
     while (this.currentState === 'running') {
       this.notified = false;
+      this.retryDueBy = Number.POSITIVE_INFINITY;
       const free = this.concurrency - this.inFlight.size;
       if (free <= 0) {
         // A finished attempt either refills its slot or calls notify().
@@ -230,14 +235,30 @@ export class Dispatcher {
   private sleep(ms: number): Promise<void> {
     if (this.notified || this.currentState !== 'running') return Promise.resolve();
     return new Promise((resolve) => {
-      const finish = (): void => {
-        clearTimeout(timer);
+      this.wake = (): void => {
+        clearTimeout(this.sleepTimer);
         this.wake = null;
+        this.sleepEndsAt = Number.POSITIVE_INFINITY;
         resolve();
       };
-      const timer = setTimeout(finish, ms);
-      this.wake = finish;
+      this.endSleepAt(Math.min(this.clock.now() + ms, this.retryDueBy));
     });
+  }
+
+  private endSleepAt(at: number): void {
+    clearTimeout(this.sleepTimer);
+    this.sleepEndsAt = at;
+    this.sleepTimer = setTimeout(() => this.wake?.(), Math.max(0, at - this.clock.now()));
+  }
+
+  /**
+   * A retry is due at `at`: the loop's sleep ends by then. Not a look now, which would find nothing
+   * new due: with every attempt to a failing endpoint scheduling a retry, a look per record batch
+   * was a claim (a write) per batch, taking the write lock from everyone's publishes and records.
+   */
+  private wakeBy(at: number): void {
+    this.retryDueBy = Math.min(this.retryDueBy, at);
+    if (this.wake !== null && at < this.sleepEndsAt) this.endSleepAt(at);
   }
 
   /**
@@ -278,10 +299,7 @@ export class Dispatcher {
     this.inFlight.add(running);
   }
 
-  /**
-   * Resolves with whether the claim loop should look again: a slot is free (unless the record's own
-   * write refilled it) or a retry was scheduled (the loop's sleep may end after it is due).
-   */
+  /** Resolves with whether the claim loop should look again: a slot is free, unless the record's own write refilled it. */
   private async attempt(delivery: ClaimedDelivery): Promise<boolean> {
     const startedAt = this.clock.now();
     const policy = endpointRetryPolicy(
@@ -315,6 +333,7 @@ export class Dispatcher {
       },
     };
     const refilled = await this.recorder.record(record, endpointSignal(delivery, outcome));
+    if (next !== null) this.wakeBy(next);
     await this.lifecycle?.afterAttempt({
       organizationId: delivery.organizationId,
       endpointId: delivery.endpointId,
@@ -325,7 +344,7 @@ export class Dispatcher {
       final: next === null,
       at: finishedAt,
     });
-    return !refilled || next !== null;
+    return !refilled;
   }
 
   private log(delivery: ClaimedDelivery, outcome: AttemptOutcome, next: number | null): void {
