@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { apiKeyDisplayPrefix, generateApiKey, hashApiKey } from '../../src/api/api-keys.js';
 import { buildApp, type AppDeps } from '../../src/api/app.js';
@@ -10,6 +12,7 @@ import { createPublisher, type Publisher } from '../../src/publish/publisher.js'
 import { openTestStore } from '../store/test-stores.js';
 import type { NewEndpoint, NewEvent, Store } from '../../src/store/store.js';
 import { generateEndpointSecret } from '../../src/api/secrets.js';
+import { makeTempDir } from '../../../../test-support/temp-dir.js';
 
 /** 2026-01-01T00:00:00Z: tests start their clocks here. */
 export const T0 = Date.UTC(2026, 0, 1);
@@ -25,6 +28,13 @@ export function manualClock(start = T0): ManualClock {
 
 /** A fresh store: a temp SQLite file, or a PostgreSQL schema under `HERALD_TEST_STORE=postgres`. */
 export const openTempStore = openTestStore;
+
+/** The path of a SQLite file not yet created, in a temp directory removed after the test. */
+export function tempSqlitePath(t: TestContext): string {
+  const dir = makeTempDir();
+  t.after(dir.remove);
+  return join(dir.path, 'herald.db');
+}
 
 export interface TestOrganization {
   id: string;

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import pg from 'pg';
 import { pino } from 'pino';
@@ -8,9 +7,8 @@ import { uuidv7 } from '../../src/ids.js';
 import { Pruner, type PrunerOptions } from '../../src/retention/pruner.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { ClaimedDelivery, Store } from '../../src/store/store.js';
-import { makeTempDir } from '../../../../test-support/temp-dir.js';
 import { requireOrSkip } from '../../../../test-support/skip.js';
-import { manualClock, newEndpoint, newEvent, type ManualClock } from '../helpers/fixtures.js';
+import { manualClock, newEndpoint, newEvent, tempSqlitePath, type ManualClock } from '../helpers/fixtures.js';
 import { eventually, POSTGRES_URL, postgresSchemaOrSkip, postgresUnavailable } from '../store/postgres-support.js';
 import { openTestStore, type TestStoreKind } from '../store/test-stores.js';
 
@@ -138,9 +136,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
 
 describe('the pruner on SQLite, and the file size', () => {
   it('gives free pages beyond the slack back to the file system, so the file shrinks', async (t) => {
-    const dir = makeTempDir();
-    t.after(dir.remove);
-    const path = join(dir.path, 'herald.db');
+    const path = tempSqlitePath(t);
     const store = await openSqliteStore(path);
     const clock = aheadClock();
     const org = uuidv7(clock.now());

@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { describe, it, type TestContext } from 'node:test';
+import { describe, it } from 'node:test';
 import { uuidv7 } from '../../src/ids.js';
 import { reencryptSecrets, secureStore } from '../../src/store/encrypted-store.js';
 import { generateEncryptionKey, SecretBox, SecretBoxError } from '../../src/store/secret-box.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import { runHerald } from '../../../../test-support/herald-process.js';
-import { makeTempDir } from '../../../../test-support/temp-dir.js';
-import { manualClock, newEndpoint, newEvent } from '../helpers/fixtures.js';
+import { manualClock, newEndpoint, newEvent, tempSqlitePath } from '../helpers/fixtures.js';
 import { adminQuery, postgresSchemaOrSkip } from './postgres-support.js';
 
 const ENDPOINT_SECRET = 'whsec_plaintext-endpoint-secret-0123456789';
@@ -45,12 +43,6 @@ async function readBack(store: Store, { org, endpointId, now }: { org: string; e
   return { listed, claimed: claimed?.secrets, server };
 }
 
-function sqliteFile(t: TestContext): string {
-  const dir = makeTempDir();
-  t.after(dir.remove);
-  return join(dir.path, 'herald.db');
-}
-
 describe('the secret box', () => {
   const box = SecretBox.fromBase64(generateEncryptionKey());
 
@@ -78,7 +70,7 @@ describe('the secret box', () => {
 
 describe('secrets at rest on SQLite', () => {
   it('with a key, keeps no secret text in the database file or its WAL, and reads the secrets back', async (t) => {
-    const path = sqliteFile(t);
+    const path = tempSqlitePath(t);
     const box = SecretBox.fromBase64(generateEncryptionKey());
     const store = await secureStore(await openSqliteStore(path), box, noWarnings);
     const written = await writeSecrets(store);
@@ -94,7 +86,7 @@ describe('secrets at rest on SQLite', () => {
   });
 
   it('without a key runs as before and warns once; the first start with a key encrypts what is there, leaving no plain text behind', async (t) => {
-    const path = sqliteFile(t);
+    const path = tempSqlitePath(t);
     const warnings: string[] = [];
     const plain = await secureStore(await openSqliteStore(path), null, (message) => warnings.push(message));
     assert.equal(warnings.length, 1);
@@ -113,7 +105,7 @@ describe('secrets at rest on SQLite', () => {
   });
 
   it('stops at start without a key when secrets are encrypted, and with a wrong key, changing nothing', async (t) => {
-    const path = sqliteFile(t);
+    const path = tempSqlitePath(t);
     const box = SecretBox.fromBase64(generateEncryptionKey());
     const first = await secureStore(await openSqliteStore(path), box, noWarnings);
     await writeSecrets(first);
@@ -135,7 +127,7 @@ describe('secrets at rest on SQLite', () => {
   });
 
   it('re-encrypts every secret under a new key with herald rotate-encryption-key, after which only the new key opens them', async (t) => {
-    const path = sqliteFile(t);
+    const path = tempSqlitePath(t);
     const oldKey = generateEncryptionKey();
     const newKey = generateEncryptionKey();
     const store = await secureStore(await openSqliteStore(path), SecretBox.fromBase64(oldKey), noWarnings);

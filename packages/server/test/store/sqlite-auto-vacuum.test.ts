@@ -1,17 +1,14 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { makeTempDir } from '../../../../test-support/temp-dir.js';
+import { tempSqlitePath } from '../helpers/fixtures.js';
 
 const INCREMENTAL = 2;
 
 describe('SQLite auto_vacuum', () => {
   it('creates a new database with incremental auto_vacuum', async (t) => {
-    const dir = makeTempDir();
-    t.after(dir.remove);
-    const path = join(dir.path, 'herald.db');
+    const path = tempSqlitePath(t);
     await (await openSqliteStore(path)).close();
     const db = new BetterSqlite3(path, { readonly: true });
     t.after(() => db.close());
@@ -19,9 +16,7 @@ describe('SQLite auto_vacuum', () => {
   });
 
   it('converts an existing database that has tables, keeping its rows (the migration runs VACUUM outside a transaction)', async (t) => {
-    const dir = makeTempDir();
-    t.after(dir.remove);
-    const path = join(dir.path, 'herald.db');
+    const path = tempSqlitePath(t);
     // A file made before auto_vacuum was set: with a table already, setting the pragma alone changes nothing.
     const old = new BetterSqlite3(path);
     old.pragma('journal_mode = WAL');

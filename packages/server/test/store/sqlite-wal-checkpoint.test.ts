@@ -1,18 +1,14 @@
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { makeTempDir } from '../../../../test-support/temp-dir.js';
-import { createOrganization, newEvent } from '../helpers/fixtures.js';
+import { createOrganization, newEvent, tempSqlitePath } from '../helpers/fixtures.js';
 
 const PAGE = 4096;
 
 describe('SQLite WAL checkpoints', () => {
   it('lets the WAL grow past 1,000 pages before a commit checkpoints it (4,000)', async (t) => {
-    const dir = makeTempDir();
-    t.after(dir.remove);
-    const path = join(dir.path, 'herald.db');
+    const path = tempSqlitePath(t);
     const store = await openSqliteStore(path);
     t.after(() => store.close());
     const org = await createOrganization(store);

@@ -126,7 +126,7 @@ export class SqliteClaimer {
     for (const { leased, ...endpoint } of rows) {
       const slots = Math.min(perEndpointLimit, endpoint.concurrency_limit) - leased;
       const free = endpoint.rate_limit === null ? slots : Math.min(slots, endpoint.rate_limit - endpoint.rate_used);
-      if (free > 0) claimable.push({ ...endpoint, free });
+      if (free > 0) claimable.push(Object.assign(endpoint, { free }));
     }
     return claimable;
   }
